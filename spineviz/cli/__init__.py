@@ -1,0 +1,67 @@
+"""The ``spineviz`` command line.
+
+Each subcommand lives in its own module with a ``register(subparsers)``
+function; adding one is a single entry in :data:`SUBCOMMANDS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+SUBCOMMANDS: tuple[str, ...] = (
+    "render",
+    # "export",
+)
+"""Modules of :mod:`spineviz.cli`, one per subcommand, in the order ``--help`` lists them."""
+
+
+class UsageError(Exception):
+    """A bad command-line value; the message names the flag and the allowed values."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, not a usage dump."""
+
+    def error(self, message: str):  # type: ignore[override]
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The full parser with every registered subcommand."""
+    parser = Parser(
+        prog="spineviz",
+        description="Educational 3D views of the lumbar spine: render images, export models.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for name in SUBCOMMANDS:
+        importlib.import_module(f"{__name__}.{name}").register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status (0 ok, 1 failed, 2 bad usage)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "run", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.run(args) or 0)
+    except UsageError as err:
+        print(f"spineviz {args.command}: error: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:
+        # Known failures (no OpenGL, unwritable output) carry their own message.
+        from spineviz.render.offscreen import RenderingUnavailable
+
+        if isinstance(err, (RenderingUnavailable, OSError)):
+            print(f"spineviz {args.command}: error: {err}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Flags shared by several subcommands, and turning them into parts."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from spineviz.geometry.model import DETAILS
+from spineviz.geometry.names import GROUPS, Levels
+
+
+def levels_type(text: str) -> Levels:
+    try:
+        return Levels.parse(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err).removeprefix("levels: ")) from None
+
+
+def size_type(text: str) -> tuple[int, int]:
+    m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", text)
+    if not m:
+        msg = f"{text!r} is not WIDTHxHEIGHT; use e.g. 1920x1080"
+        raise argparse.ArgumentTypeError(msg)
+    width, height = int(m.group(1)), int(m.group(2))
+    if not (16 <= width <= 8192 and 16 <= height <= 8192):
+        msg = f"{text!r} is out of range; width and height must be 16–8192 pixels"
+        raise argparse.ArgumentTypeError(msg)
+    return width, height
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    """``--levels``, ``--detail`` and ``--hide``: what to build and show."""
+    parser.add_argument(
+        "--levels",
+        type=levels_type,
+        default=Levels("L4", "L5"),
+        metavar="RANGE",
+        help="vertebrae to build, e.g. L4-L5 (default) or L1-S1",
+    )
+    parser.add_argument(
+        "--detail", choices=DETAILS, default="medium", help="mesh resolution (default: medium)"
+    )
+    parser.add_argument(
+        "--hide",
+        action="append",
+        choices=tuple(GROUPS),
+        default=[],
+        metavar="GROUP",
+        help=f"leave out a structure group; repeat for more ({', '.join(GROUPS)})",
+    )
+
+
+def parts_from_args(args: argparse.Namespace) -> dict:
+    """Build the model the flags describe and return its visible parts (name → mesh).
+
+    This is the one place where a condition state will be applied once the
+    conditions layer provides it; render and export only ever see parts.
+    """
+    from spineviz.geometry.model import build_model
+    from spineviz.geometry.names import group_of
+
+    model = build_model(args.levels, detail=args.detail)
+    hidden = set(args.hide)
+    return {n: m for n, m in model.parts.items() if group_of(n) not in hidden}

@@ -1,0 +1,48 @@
+"""``spineviz render``: one image of the model."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from spineviz.render.cameras import CAMERAS, PRESETS
+
+from .options import add_model_options, parts_from_args, size_type
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "render",
+        help="render the model to a PNG image",
+        description="Render the lumbar model offscreen to a PNG image.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="cameras:\n" + "\n".join(f"  {k:10s} {v.description}" for k, v in PRESETS.items()),
+    )
+    p.add_argument("-o", "--out", required=True, type=Path, metavar="PNG", help="output image file")
+    p.add_argument(
+        "--size", type=size_type, default=(1920, 1080), metavar="WxH", help="image size (default 1920x1080)"
+    )
+    p.add_argument("--camera", choices=CAMERAS, default="lateral", help="viewpoint (default: lateral)")
+    add_model_options(p)
+    p.add_argument(
+        "--transparent", action="store_true", help="transparent background instead of the gradient"
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from spineviz.render import offscreen
+    from spineviz.render.scene import render_png
+
+    from . import UsageError
+
+    if args.out.suffix.lower() != ".png":
+        raise UsageError(f"--out: {str(args.out)!r} must end in .png")
+    offscreen.begin_check()  # runs while the model builds
+    parts = parts_from_args(args)
+    if not parts:
+        raise UsageError("--hide: every part is hidden; nothing left to render")
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    render_png(parts, args.out, size=args.size, camera=args.camera, transparent=args.transparent)
+    print(args.out)
+    return 0

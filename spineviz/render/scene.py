@@ -1,0 +1,304 @@
+"""One offscreen scene: a plotter, one actor per part, lights and cameras.
+
+:class:`ScenePresenter` owns a single :class:`pyvista.Plotter` and keeps its
+actors keyed by part name; :meth:`ScenePresenter.update` swaps new meshes
+into the existing actors in place, so an app can change a condition without
+rebuilding the scene.  :func:`render_png` is the one-call convenience.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+
+import numpy as np
+import pyvista as pv
+
+from . import offscreen
+from .cameras import CameraPose, check_camera, pose_for
+from .style import Appearance, appearance
+
+BACKGROUND_TOP = "#FBFAF7"
+BACKGROUND_BOTTOM = "#D5DBE2"
+"""A soft paper-white to blue-grey gradient: bone and nerves stand out
+against it without the hard edge of a black background."""
+
+ANTI_ALIASING = ("none", "msaa", "ssaa")
+DEFAULT_ANTI_ALIASING = "ssaa"
+SSAA_SCALE = 1.5
+"""Supersampling factor of our own SSAA: rendered at 1.5× and box-filtered
+down (see benchmarks/bench_render.py for the cost of each choice)."""
+
+DEFAULT_SIZE = (1920, 1080)
+
+Parts = Mapping[str, pv.PolyData]
+
+
+def check_size(size) -> tuple[int, int]:
+    """Return ``(width, height)`` if both are whole numbers in 16–8192, else raise a clear error."""
+    try:
+        width, height = (int(s) for s in size)
+    except (TypeError, ValueError):
+        msg = f"size: {size!r} is not a (width, height) pair"
+        raise ValueError(msg) from None
+    if not (16 <= width <= 8192 and 16 <= height <= 8192):
+        msg = f"size: {width}x{height} is out of range; width and height must be 16–8192 pixels"
+        raise ValueError(msg)
+    return width, height
+
+
+def check_anti_aliasing(anti_aliasing: str) -> str:
+    """Return ``anti_aliasing`` if known, else raise a clear error."""
+    if anti_aliasing not in ANTI_ALIASING:
+        msg = f"anti_aliasing: {anti_aliasing!r} is not allowed; choose one of {', '.join(ANTI_ALIASING)}"
+        raise ValueError(msg)
+    return anti_aliasing
+
+
+def prepare_mesh(mesh: pv.PolyData, look: Appearance) -> pv.PolyData:
+    """A copy of ``mesh`` with point normals split at sharp edges.
+
+    Smooth shading everywhere would round off the cut faces of the bony
+    endplates; splitting at ``look.feature_angle`` keeps those creases.
+    """
+    if mesh.n_cells == 0:
+        return mesh.copy()
+    out = mesh.compute_normals(
+        cell_normals=False,
+        point_normals=True,
+        split_vertices=True,
+        feature_angle=look.feature_angle,
+        consistent_normals=False,
+        auto_orient_normals=False,
+    )
+    # Keep only the normals: leftover arrays would make the mapper colour by them.
+    for key in list(out.point_data):
+        if key != "Normals":
+            del out.point_data[key]
+    out.cell_data.clear()
+    out.point_data.active_normals_name = "Normals"
+    return out
+
+
+def _add_lights(plotter: pv.Plotter) -> None:
+    """Key, fill and rim lights that move with the camera.
+
+    Positions are in camera coordinates (camera at +z, up +y): the key light
+    comes from the upper left front, the fill from the lower right and a
+    weaker rim light from behind outlines the silhouette.
+    """
+    plotter.remove_all_lights()
+    for position, intensity in (
+        ((-0.8, 1.0, 1.2), 0.85),  # key
+        ((1.0, -0.35, 0.9), 0.38),  # fill
+        ((0.3, 0.8, -1.0), 0.45),  # rim
+    ):
+        light = pv.Light(position=position, focal_point=(0.0, 0.0, 0.0), light_type="camera light")
+        light.intensity = intensity
+        plotter.add_light(light)
+
+
+class ScenePresenter:
+    """An offscreen scene of named parts.
+
+    Parameters
+    ----------
+    size : tuple of int, optional
+        Image width and height in pixels.
+    anti_aliasing : {"ssaa", "msaa", "none"}, optional
+        ``"ssaa"`` renders at :data:`SSAA_SCALE` times the size and filters
+        down; ``"msaa"`` uses 8 OpenGL samples.
+    depth_peeling : bool, optional
+        Correct ordering of translucent parts (annulus, dural sac).
+
+    Examples
+    --------
+    >>> scene = ScenePresenter(size=(400, 400))  # doctest: +SKIP
+    >>> scene.update(build_model().parts)  # doctest: +SKIP
+    >>> scene.screenshot("lateral").shape  # doctest: +SKIP
+    (400, 400, 3)
+    """
+
+    def __init__(
+        self,
+        *,
+        size: tuple[int, int] = DEFAULT_SIZE,
+        anti_aliasing: str = DEFAULT_ANTI_ALIASING,
+        depth_peeling: bool = True,
+    ) -> None:
+        offscreen.ensure_rendering()
+        self.size = check_size(size)
+        self.anti_aliasing = check_anti_aliasing(anti_aliasing)
+        scale = SSAA_SCALE if self.anti_aliasing == "ssaa" else 1.0
+        self._render_size = (round(self.size[0] * scale), round(self.size[1] * scale))
+        self.plotter = pv.Plotter(
+            off_screen=True,
+            window_size=list(self._render_size),
+            lighting="none",
+        )
+        if self.anti_aliasing == "msaa":
+            self.plotter.enable_anti_aliasing("msaa", multi_samples=8)
+        else:
+            self.plotter.disable_anti_aliasing()
+        self.plotter.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)
+        _add_lights(self.plotter)
+        if depth_peeling:
+            self.plotter.enable_depth_peeling(number_of_peels=6, occlusion_ratio=0.0)
+        self.actors: dict[str, pv.Actor] = {}
+        self.looks: dict[str, Appearance] = {}
+        self.camera = "lateral"
+
+    # -- parts -------------------------------------------------------------
+    def update(self, parts: Parts) -> None:
+        """Show exactly ``parts``: new names get actors, known names get their data swapped in place.
+
+        Parts no longer listed are removed.  Inputs are not modified.
+        """
+        for name in [n for n in self.actors if n not in parts]:
+            self.plotter.remove_actor(self.actors.pop(name), render=False)
+            self.looks.pop(name, None)
+        for name, mesh in parts.items():
+            look = appearance(name, mesh)
+            prepared = prepare_mesh(mesh, look)
+            if name in self.actors and self.looks[name] == look:
+                self.actors[name].mapper.dataset.copy_from(prepared)
+                continue
+            if name in self.actors:
+                self.plotter.remove_actor(self.actors.pop(name), render=False)
+            self.actors[name] = self._add(name, prepared, look)
+            self.looks[name] = look
+
+    def _add(self, name: str, mesh: pv.PolyData, look: Appearance) -> pv.Actor:
+        return self.plotter.add_mesh(
+            mesh,
+            name=name,
+            color=look.color,
+            opacity=look.opacity,
+            # Our own normals (split at creases) drive the shading; pyvista's
+            # smooth_shading would put a filter between the actor and the data
+            # and break in-place updates.
+            smooth_shading=False,
+            interpolation="phong",
+            specular=look.specular,
+            specular_power=look.specular_power,
+            ambient=look.ambient,
+            diffuse=look.diffuse,
+            reset_camera=False,
+            render=False,
+        )
+
+    @property
+    def parts(self) -> dict[str, pv.PolyData]:
+        """The meshes shown now, keyed by part name."""
+        return {name: actor.mapper.dataset for name, actor in self.actors.items()}
+
+    def set_visible(self, visible: Iterable[str] | Callable[[str], bool]) -> None:
+        """Show only the named parts (or those a predicate accepts); hide the rest."""
+        test = visible if callable(visible) else set(visible).__contains__
+        for name, actor in self.actors.items():
+            actor.SetVisibility(bool(test(name)))
+
+    def visible_parts(self) -> dict[str, pv.PolyData]:
+        return {n: a.mapper.dataset for n, a in self.actors.items() if a.GetVisibility()}
+
+    # -- camera ------------------------------------------------------------
+    def set_camera(self, camera: str | CameraPose = "lateral") -> CameraPose:
+        """Move to a preset framed on the visible parts, or to an explicit pose."""
+        if isinstance(camera, str):
+            self.camera = check_camera(camera)
+            camera = pose_for(self.visible_parts() or self.parts, camera, aspect=self.size[0] / self.size[1])
+        cam = self.plotter.camera
+        cam.position = camera.position
+        cam.focal_point = camera.focal_point
+        cam.up = camera.view_up
+        cam.view_angle = camera.view_angle
+        self.plotter.renderer.ResetCameraClippingRange()
+        return camera
+
+    def world_to_pixel(self, points) -> np.ndarray:
+        """Image pixel ``(column, row)`` of world points, row 0 at the top of the screenshot."""
+        renderer = self.plotter.renderer
+        out = []
+        for p in np.atleast_2d(np.asarray(points, float)):
+            renderer.SetWorldPoint(*p, 1.0)
+            renderer.WorldToDisplay()
+            x, y, _ = renderer.GetDisplayPoint()
+            out.append((x, self._render_size[1] - 1 - y))
+        scale = self.size[0] / self._render_size[0]
+        return np.asarray(out) * scale
+
+    # -- images ------------------------------------------------------------
+    def screenshot(self, camera: str | CameraPose | None = None, *, transparent: bool = False) -> np.ndarray:
+        """Render and return the image, ``(height, width, 3)`` or RGBA when ``transparent``."""
+        if camera is not None:
+            self.set_camera(camera)
+        self.plotter.renderer.ResetCameraClippingRange()
+        self.plotter.render()
+        image = self.plotter.screenshot(transparent_background=transparent, return_img=True)
+        if self._render_size != self.size:
+            image = downsample(image, self.size)
+        return image
+
+    def save_png(
+        self, path: str | Path, camera: str | CameraPose | None = None, *, transparent: bool = False
+    ) -> Path:
+        """Render and write a PNG; returns the path."""
+        from PIL import Image
+
+        image = self.screenshot(camera, transparent=transparent)
+        path = Path(path)
+        Image.fromarray(image).save(path, compress_level=1)
+        return path
+
+    def close(self) -> None:
+        self.plotter.close()
+
+    def __enter__(self) -> ScenePresenter:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def downsample(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """Filter an image down to ``size`` (width, height) with an area (box) filter."""
+    from PIL import Image
+
+    mode = "RGBA" if image.shape[2] == 4 else "RGB"
+    small = Image.fromarray(np.ascontiguousarray(image), mode).resize(size, Image.Resampling.BOX)
+    return np.asarray(small)
+
+
+def render_png(
+    parts: Parts,
+    path: str | Path,
+    *,
+    size: tuple[int, int] = DEFAULT_SIZE,
+    camera: str = "lateral",
+    transparent: bool = False,
+    anti_aliasing: str = DEFAULT_ANTI_ALIASING,
+) -> Path:
+    """Render parts to a PNG in one call.
+
+    Parameters
+    ----------
+    parts : Mapping[str, pyvista.PolyData]
+        Part meshes keyed by name (e.g. ``build_model().parts``).
+    path : str or Path
+        Output PNG.
+    size : tuple of int, optional
+        Width and height in pixels.
+    camera : str, optional
+        A preset of :data:`spineviz.render.cameras.CAMERAS`.
+    transparent : bool, optional
+        Transparent background instead of the gradient.
+    anti_aliasing : {"ssaa", "msaa", "none"}, optional
+
+    Returns
+    -------
+    Path
+    """
+    check_camera(camera)
+    with ScenePresenter(size=size, anti_aliasing=anti_aliasing) as scene:
+        scene.update(parts)
+        return scene.save_png(path, camera, transparent=transparent)
