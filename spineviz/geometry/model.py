@@ -9,6 +9,7 @@ import pyvista as pv
 
 from . import sdf
 from .bones import bone_parts
+from .disc import build_discs
 from .frames import Placement, placement
 from .names import DEFAULT_LEVELS, Levels, part_names
 
@@ -106,5 +107,5 @@ def _bones(levels: Levels, place: Placement, spacing: float):
     return meshes, fields
 
 
-PART_BUILDERS = [_bones]
+PART_BUILDERS = [_bones, build_discs]
 """Each builder maps ``(levels, placement, spacing)`` to ``(meshes, fields)``."""

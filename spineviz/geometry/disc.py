@@ -1,0 +1,431 @@
+"""The intervertebral disc: annulus fibrosus, nucleus pulposus, cartilage endplates.
+
+A disc fills the space between two placed vertebrae exactly.  Its top is the
+upper vertebra's inferior endplate and its bottom the lower vertebra's
+superior endplate, both read from :func:`.vertebra.endplate_z` in each
+vertebra's own frame, so the disc meets the concave bony endplates without a
+gap and without overlap, and follows them when the bones are retuned.  Its
+outline blends from the lower vertebra's outline at the bottom to the upper
+one's at the top, with a slight physiological bulge at mid-height.
+
+Inside, three parts share the space without overlapping:
+
+* the cartilage endplates, 0.7 mm slabs on the central endplate inside the
+  ring apophysis, built analytically (too thin to contour);
+* the nucleus, a rounded core with the disc's own outline shrunk to the
+  published share of the cross-section, reaching from cartilage to
+  cartilage;
+* the annulus, everything else: one ring around the nucleus, closed above and
+  below by the cartilage and, at its rim, by the bony ring apophysis.  Shallow
+  circumferential ridges on its outer wall stand for its lamellae.
+
+The keyword options are the hooks of the conditions layer; their defaults
+describe a healthy disc and give exactly the no-argument geometry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pyvista as pv
+
+from . import sdf
+from .dimensions import recipe, value
+from .frames import Frame, Placement
+from .sdf import rotation_x
+from .surface import contour
+from .tubes import disk_grid, grid_slab
+from .vertebra import endplate_rim_z, endplate_z, outline_field
+
+PHYSIOLOGICAL_BULGE = 0.8
+"""Healthy outward bulge of the annulus at mid-height, mm.  Model: a normal
+disc's wall is gently convex between the rims (bulge beyond the rims counts as
+a finding only when > 25% of the circumference, MSU/Fardon 2014 nomenclature
+in the design reference); 0.8 mm keeps it visible and below a finding."""
+
+LAMELLA_DEPTH = 0.3
+"""Depth of the circumferential grooves between outer lamellae, mm.  Model:
+shallow enough not to change the disc's measured heights, deep enough to show
+at 1 mm contour spacing."""
+
+LAMELLA_PITCH = 3.2
+"""Height of one ridge of the outer wall, mm.  Model: the annulus has 15-25
+lamellae (Marchand & Ahmed 1990) too thin to draw; a few wide ridges read as
+layers."""
+
+NUCLEUS_ROUNDING = 1.5
+"""Rounding of the nucleus' rim where it meets the cartilage, mm (model)."""
+
+NUCLEUS_SHIFT = 0.8
+"""Posterior offset of the nucleus from the disc's centre, mm.  Model: the
+nucleus lies slightly behind the centre (the posterior annulus is thinner)."""
+
+CARTILAGE_SCALE = 0.80
+"""Outline scale of the cartilage endplate: it covers the central endplate and
+the inner annulus but not the ring apophysis, which is 3-7 mm wide (Wang 2012),
+i.e. about 80% of the outline (model, ≈ 4.7 mm lateral, 3.5 mm posterior)."""
+
+
+def nucleus_fraction() -> float:
+    """Published share of the disc cross-section taken by the nucleus."""
+    return value(recipe()["disc"]["nucleus_area_fraction"])
+
+
+def cartilage_thickness() -> float:
+    """Cartilage endplate thickness in mm (recipe)."""
+    return value(recipe()["endplate"]["cartilage_thickness"])
+
+
+# ---------------------------------------------------------------------------
+# frames
+# ---------------------------------------------------------------------------
+
+
+def _angle(frame: Frame) -> float:
+    r = frame.rotation
+    return float(np.degrees(np.arctan2(r[2, 1], r[1, 1])))
+
+
+def disc_frame(place: Placement, disc: str) -> Frame:
+    """World frame of a disc's mid-plane.
+
+    Origin halfway between the centres of the two rim planes; the axes
+    halfway in angle between the two endplates, +z up, +y posterior.
+    """
+    upper, lower = disc.split("-")
+    fu = place.endplate_frame(upper, "inferior")
+    fl = place.endplate_frame(lower, "superior")
+    cu = place.frames[upper].to_world(
+        np.array([[0.0, 0.0, float(endplate_rim_z(place.shapes[upper], "inferior", np.array(0.0)))]])
+    )[0]
+    cl = place.frames[lower].to_world(
+        np.array([[0.0, 0.0, float(endplate_rim_z(place.shapes[lower], "superior", np.array(0.0)))]])
+    )[0]
+    return Frame(rotation_x((_angle(fu) + _angle(fl)) / 2), (cu + cl) / 2)
+
+
+def with_disc_height(place: Placement, disc: str, height_factor: float) -> Placement:
+    """The placement with one disc's height scaled, vertebrae above it moved down.
+
+    A degenerate disc loses height (Pfirrmann grades IV-V); the vertebrae
+    above it settle onto it.  Anterior and posterior heights both scale by
+    ``height_factor``; the lower vertebra stays put and every vertebra above
+    the disc moves rigidly with the upper one, so all parts built from the
+    returned placement (discs, roots, ligaments) follow.
+
+    Parameters
+    ----------
+    place : Placement
+        The healthy placement.
+    disc : str
+        ``"L4-L5"``.
+    height_factor : float
+        1 = healthy; 0.5 = half height.  Must be in (0.1, 1.5].
+    """
+    if not 0.1 < height_factor <= 1.5:
+        msg = f"height_factor: {height_factor!r} is out of range; use a number in (0.1, 1.5]"
+        raise ValueError(msg)
+    if disc not in place.discs:
+        msg = f"disc: {disc!r} is unknown; choose one of {', '.join(place.discs)}"
+        raise ValueError(msg)
+    geo = place.discs[disc]
+    if height_factor == 1.0:
+        return place
+    base = place.endplate_frame(geo.lower, "superior")
+    hp, ha = geo.posterior_height, geo.anterior_height
+    w_old = np.degrees(np.arctan2(ha - hp, geo.depth))
+    w_new = np.degrees(np.arctan2(height_factor * (ha - hp), geo.depth))
+    old_top = Frame(np.eye(3), np.array([0.0, 0.0, hp])).compose(Frame(rotation_x(-w_old), np.zeros(3)))
+    new_top = Frame(np.eye(3), np.array([0.0, 0.0, height_factor * hp])).compose(
+        Frame(rotation_x(-w_new), np.zeros(3))
+    )
+    move = base.compose(new_top).compose(old_top.inverse()).compose(base.inverse())
+    order = list(place.frames)
+    above = order[: order.index(geo.lower)]
+    frames = {v: (move.compose(f) if v in above else f) for v, f in place.frames.items()}
+    discs = dict(place.discs)
+    discs[disc] = dataclasses.replace(
+        geo,
+        anterior_height=ha * height_factor,
+        posterior_height=hp * height_factor,
+        middle_height=geo.middle_height * height_factor,
+    )
+    return Placement(place.shapes, frames, discs)
+
+
+# ---------------------------------------------------------------------------
+# fields
+# ---------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class DiscFields:
+    """World implicit fields of one disc's parts (negative inside)."""
+
+    whole: sdf.Field
+    annulus: sdf.Field
+    nucleus: sdf.Field
+    cartilage_superior: sdf.Field
+    cartilage_inferior: sdf.Field
+
+
+def disc_fields(
+    place: Placement,
+    disc: str,
+    *,
+    bulge: float = 0.0,
+    nucleus_scale: float = 1.0,
+    nucleus_blur: float = 0.0,
+    fissures: Sequence[tuple[float, float]] = (),
+) -> DiscFields:
+    """Implicit fields of a disc's annulus, nucleus and cartilage endplates.
+
+    Parameters
+    ----------
+    place : Placement
+        Vertebra shapes and frames (e.g. :func:`.frames.placement`).
+    disc : str
+        ``"L4-L5"``.
+    bulge : float, optional
+        Extra circumferential bulge at mid-height in mm beyond the healthy
+        one (a bulging disc: 1-3 mm).
+    nucleus_scale : float, optional
+        Scale of the nucleus' cross-section area (1 = the published 42%;
+        a degenerate, dehydrated nucleus shrinks).
+    nucleus_blur : float, optional
+        Extra rounding of the nucleus-annulus boundary in mm (the boundary
+        fades with degeneration, Pfirrmann III+).
+    fissures : sequence of (angle_deg, depth), optional
+        Radial annular fissures.  ``angle_deg`` is the direction seen from
+        above, 0 = straight back (posterior), +90 = patient's left;
+        ``depth`` is the fraction of the annulus torn from the nucleus
+        outward (1 = reaching the outer wall).  Nucleus tissue fills the
+        tear, so the two parts still do not overlap.
+    """
+    upper, lower = disc.split("-")
+    su, sl = place.shapes[upper], place.shapes[lower]
+    fu, fl = place.frames[upper], place.frames[lower]
+    frame = disc_frame(place, disc)
+    tc = cartilage_thickness()
+
+    def columns(p):
+        qu, ql = fu.to_local(p), fl.to_local(p)
+        top = endplate_z(su, "inferior", qu[:, 0], qu[:, 1]) - qu[:, 2]
+        bot = ql[:, 2] - endplate_z(sl, "superior", ql[:, 0], ql[:, 1])
+        t = np.clip(bot / np.maximum(top + bot, 1e-6), 0.0, 1.0)
+        return qu, ql, top, bot, t
+
+    def blend(qu, ql, t, scale, shift=0.0):
+        return (1 - t) * outline_field(sl, ql[:, 0], ql[:, 1] - shift, scale) + t * outline_field(
+            su, qu[:, 0], qu[:, 1] - shift, scale
+        )
+
+    def whole(p):
+        qu, ql, top, bot, t = columns(p)
+        height = top + bot
+        swell = 4 * t * (1 - t) * (PHYSIOLOGICAL_BULGE + bulge)
+        n_ridges = np.maximum(np.round(height / LAMELLA_PITCH), 2)
+        groove = LAMELLA_DEPTH * 0.5 * (1 - np.cos(2 * np.pi * n_ridges * t)) * np.sin(np.pi * t) ** 0.5
+        radial = blend(qu, ql, t, 1.0) - swell + groove
+        return np.maximum(radial, np.maximum(-top, -bot))
+
+    def cartilage(side):
+        shape, f = (su, fu) if side == "superior" else (sl, fl)
+        bony = "inferior" if side == "superior" else "superior"
+        sign = 1.0 if side == "superior" else -1.0
+
+        def field(p):
+            q = f.to_local(p)
+            ez = endplate_z(shape, bony, q[:, 0], q[:, 1])
+            # superior cartilage hangs below the upper bone: ez - tc <= z <= ez
+            inside_z = sdf.slab(sign * (q[:, 2] - ez), -tc, 0.0)
+            return np.maximum(outline_field(shape, q[:, 0], q[:, 1], CARTILAGE_SCALE), inside_z)
+
+        return field
+
+    cart_sup, cart_inf = cartilage("superior"), cartilage("inferior")
+    scale_n = _nucleus_scale(place, disc, whole, nucleus_scale)
+    fissure_list = [(float(a), float(d)) for a, d in fissures]
+
+    def fissure_field(p, qu, ql, t):
+        if not fissure_list:
+            return np.full(len(p), np.inf)
+        q = frame.to_local(p)
+        d = np.full(len(p), np.inf)
+        # The tear is a thin radial slit through the middle of the height.
+        off_mid = np.abs(t - 0.5) * 2 - 0.6
+        for angle, depth in fissure_list:
+            a = np.radians(angle)
+            direction = np.array([np.sin(a), np.cos(a)])
+            along = q[:, :2] @ direction
+            across = q[:, :2] @ np.array([-direction[1], direction[0]])
+            reach = blend(qu, ql, t, scale_n + np.clip(depth, 0.0, 1.0) * (1 - scale_n), NUCLEUS_SHIFT)
+            d = np.minimum(d, np.maximum.reduce([np.abs(across) - 0.8, -along, reach, off_mid * 4.0]))
+        return d
+
+    def nucleus(p):
+        qu, ql, top, bot, t = columns(p)
+        radial = blend(qu, ql, t, scale_n, NUCLEUS_SHIFT)
+        vertical = np.maximum(tc - top, tc - bot)
+        d = sdf.smooth_intersect(radial, vertical, NUCLEUS_ROUNDING + nucleus_blur)
+        d = np.minimum(d, np.maximum(fissure_field(p, qu, ql, t), vertical))
+        return np.maximum(d, whole(p) + 0.6)
+
+    def annulus(p):
+        return np.maximum.reduce([whole(p), -nucleus(p), -cart_sup(p), -cart_inf(p)])
+
+    return DiscFields(whole, annulus, nucleus, cart_sup, cart_inf)
+
+
+def _nucleus_scale(place: Placement, disc: str, whole: sdf.Field, nucleus_scale: float) -> float:
+    """Outline scale that gives the nucleus its published share of the mid-plane."""
+    frame = disc_frame(place, disc)
+    upper, lower = disc.split("-")
+    su, sl = place.shapes[upper], place.shapes[lower]
+    half = max(su.half_width, sl.half_width) + 4
+    g = np.arange(-half, half, 0.25)
+    x, y = np.meshgrid(g, g, indexing="ij")
+    mid = frame.to_world(np.c_[x.ravel(), y.ravel(), np.zeros(x.size)])
+    disc_area = np.count_nonzero(whole(mid) < 0)
+    own = sum(
+        np.count_nonzero(outline_field(s, x.ravel(), y.ravel() - NUCLEUS_SHIFT, 1.0) < 0) for s in (su, sl)
+    )
+    # Area grows with the square of the outline scale.
+    return float(np.sqrt(nucleus_fraction() * nucleus_scale * disc_area / (own / 2)))
+
+
+# ---------------------------------------------------------------------------
+# meshes
+# ---------------------------------------------------------------------------
+
+
+def disc_bounds(place: Placement, disc: str, margin: float = 4.0) -> tuple[float, ...]:
+    """World box containing the disc (with ``margin`` mm to spare)."""
+    upper, lower = disc.split("-")
+    corners = []
+    for v, side in ((upper, "inferior"), (lower, "superior")):
+        s = place.shapes[v]
+        for y in (-s.half_depth, s.half_depth):
+            z = float(endplate_rim_z(s, side, np.array(y)))
+            for x in (-s.half_width, s.half_width):
+                corners.append(place.frames[v].to_world(np.array([[x, y, z]]))[0])
+    c = np.array(corners)
+    lo, hi = c.min(axis=0) - margin, c.max(axis=0) + margin
+    return (lo[0], hi[0], lo[1], hi[1], lo[2], hi[2])
+
+
+def cartilage_mesh(place: Placement, disc: str, side: str, *, n: int = 24) -> pv.PolyData:
+    """Analytic closed slab of one cartilage endplate, world coordinates.
+
+    ``side`` is the disc's side: ``"superior"`` lies on the upper vertebra's
+    inferior endplate.  Its faces follow the bony endplate exactly, 0.7 mm
+    thick (recipe), over the central endplate inside the ring apophysis.
+    """
+    upper, lower = disc.split("-")
+    v, bony, sign = (upper, "inferior", -1.0) if side == "superior" else (lower, "superior", 1.0)
+    shape, frame = place.shapes[v], place.frames[v]
+    rho, phi = disk_grid(n)
+    radius = _outline_radius(lambda x, y: outline_field(shape, x, y, CARTILAGE_SCALE), phi.ravel())
+    r = rho.ravel() * radius
+    x, y = r * np.cos(phi.ravel()), r * np.sin(phi.ravel())
+    ez = endplate_z(shape, bony, x, y)
+    bone_side = np.c_[x, y, ez].reshape(n, n, 3)
+    disc_side = np.c_[x, y, ez + sign * cartilage_thickness()].reshape(n, n, 3)
+    lower_face, upper_face = (disc_side, bone_side) if side == "superior" else (bone_side, disc_side)
+    mesh = grid_slab(lower_face, upper_face)
+    return mesh.transform(frame.matrix, inplace=False)
+
+
+def _outline_radius(field2d, phi: np.ndarray, r_max: float = 60.0) -> np.ndarray:
+    """Distance from the origin to a 2-D outline's zero crossing along each angle."""
+    lo = np.zeros_like(phi)
+    hi = np.full_like(phi, r_max)
+    c, s = np.cos(phi), np.sin(phi)
+    for _ in range(40):
+        mid = (lo + hi) / 2
+        inside = field2d(mid * c, mid * s) < 0
+        lo = np.where(inside, mid, lo)
+        hi = np.where(inside, hi, mid)
+    return (lo + hi) / 2
+
+
+def disc_parts(
+    place: Placement,
+    disc: str,
+    *,
+    spacing: float,
+    half: str | None = None,
+    bulge: float = 0.0,
+    nucleus_scale: float = 1.0,
+    nucleus_blur: float = 0.0,
+    fissures: Sequence[tuple[float, float]] = (),
+) -> tuple[dict[str, pv.PolyData], dict[str, sdf.Field]]:
+    """Meshes and world fields of one disc's annulus, nucleus and cartilage.
+
+    Parameters
+    ----------
+    place : Placement
+        Vertebra shapes and frames.
+    disc : str
+        ``"L4-L5"``.
+    spacing : float
+        Contour grid spacing in mm (the detail setting).
+    half : {None, "superior", "inferior"}, optional
+        Build only the upper or lower half of the disc, cut at mid-height,
+        with the cartilage on that side (the framing half discs).
+    bulge, nucleus_scale, nucleus_blur, fissures
+        Condition hooks; see :func:`disc_fields`.
+
+    Returns
+    -------
+    meshes, fields : dict
+        Keyed ``"L4-L5.annulus"``, ``"L4-L5.nucleus"``,
+        ``"L4-L5.cartilage.superior"``, ``"L4-L5.cartilage.inferior"``.
+    """
+    if half not in (None, "superior", "inferior"):
+        msg = f"half: {half!r} is not allowed; choose superior, inferior or None"
+        raise ValueError(msg)
+    f = disc_fields(
+        place, disc, bulge=bulge, nucleus_scale=nucleus_scale, nucleus_blur=nucleus_blur, fissures=fissures
+    )
+    upper, lower = disc.split("-")
+    su, sl = place.shapes[upper], place.shapes[lower]
+    fu, fl = place.frames[upper], place.frames[lower]
+
+    def cut(field):
+        if half is None:
+            return field
+
+        def halved(p):
+            qu, ql = fu.to_local(p), fl.to_local(p)
+            top = endplate_z(su, "inferior", qu[:, 0], qu[:, 1]) - qu[:, 2]
+            bot = ql[:, 2] - endplate_z(sl, "superior", ql[:, 0], ql[:, 1])
+            # Positive on the discarded side of the mid-height surface.
+            keep_upper = (bot - top) / 2
+            return np.maximum(field(p), -keep_upper if half == "superior" else keep_upper)
+
+        return halved
+
+    bounds = disc_bounds(place, disc)
+    fields = {f"{disc}.annulus": cut(f.annulus), f"{disc}.nucleus": cut(f.nucleus)}
+    meshes = {name: contour(field, bounds, spacing=spacing) for name, field in fields.items()}
+    sides = ("superior", "inferior") if half is None else (half,)
+    for side in sides:
+        name = f"{disc}.cartilage.{side}"
+        meshes[name] = cartilage_mesh(place, disc, side)
+        fields[name] = f.cartilage_superior if side == "superior" else f.cartilage_inferior
+    return meshes, fields
+
+
+def build_discs(levels, place: Placement, spacing: float):
+    """Model builder: every disc between the built vertebrae and the two half discs."""
+    meshes: dict[str, pv.PolyData] = {}
+    fields: dict[str, sdf.Field] = {}
+    jobs = [(d, None) for d in levels.discs] + list(levels.half_discs)
+    for d, half in jobs:
+        m, f = disc_parts(place, d, spacing=spacing, half=half)
+        meshes.update(m)
+        fields.update(f)
+    return meshes, fields
