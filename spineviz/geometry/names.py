@@ -36,14 +36,31 @@ DISC_PARTS = (
 )
 SEGMENT_PARTS = ("dural_sac", "cauda_equina", "multifidus.left", "multifidus.right")
 
+# Parts that only a condition adds (spineviz.conditions); ``{v}`` is a vertebra
+# next to the affected disc, ``{d}`` the affected disc, ``{s}`` left/right.
+CONDITION_PARTS = (
+    "{v}.modic",
+    "{v}.modic.fissures",
+    "{v}.osteophytes",
+    "{v}.basivertebral.branches",
+    "{d}.herniation",
+    "{d}.fibres",
+    "{d}.vessels",
+    "{d}.facet_hypertrophy.{s}",
+    "{d}.theory.microfractures",
+    "{d}.theory.bacteria",
+    "{d}.theory.immune",
+    "multifidus.{s}.fat",
+)
+
 GROUPS = {
-    "bone": ("body", "arch", "endplate"),
+    "bone": ("body", "arch", "endplate", "osteophytes"),
     "disc": ("annulus", "nucleus", "cartilage"),
     "nerves": ("root", "sinuvertebral", "basivertebral", "dural_sac", "cauda_equina", "fibres"),
     "vessels": ("vessels",),
     "muscle": ("multifidus",),
     "ligaments": ("ligamentum_flavum", "plc"),
-    "findings": ("modic", "herniation"),
+    "findings": ("modic", "herniation", "facet_hypertrophy", "theory"),
 }
 """Structure groups for show/hide: a part is in a group when one of the
 group's keys is one of the dotted components of its name."""
