@@ -1,0 +1,448 @@
+"""The browser app: one trame server showing one scene.
+
+:class:`SpineVizApp` owns its trame server, its scene presenters and the
+validated state; nothing lives in module globals, so a test can make as many
+apps as it likes (one per fresh server).  Every value a browser writes is
+checked before anything reacts: condition fields against the state
+vocabulary (:meth:`State.replace`), view fields by :func:`.viewstate.check_view`.
+A refused value is logged, shown as a calm notice, and put back; the session
+goes on.
+
+The layout (:mod:`.ui`) only binds to state; the methods here only react.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import logging
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qsl
+
+import numpy as np
+from trame.app import TrameApp
+
+from spineviz.conditions.state import FIELDS, State, StateError
+from spineviz.geometry.names import group_of
+from spineviz.render.cameras import CameraPose
+from spineviz.render.scene import ScenePresenter
+from spineviz.render.style import appearance
+
+from . import text
+from .source import PartSource, clip_parts
+from .viewstate import (
+    CAMERA_QUERY_KEY,
+    CONDITION_KEYS,
+    RENDERING_MODES,
+    VIEW_KEYS,
+    ViewError,
+    ViewState,
+    changed_conditions,
+    check_view,
+    condition_tokens,
+)
+
+log = logging.getLogger("spineviz.app")
+
+VIEW_SIZE = (960, 720)
+STALE_WAIT_S = 0.05
+"""trame-vtk waits this long before re-sending an image that was not ready
+(its default 0.5 s dominated click-to-pixels latency; see platform notes)."""
+
+KEY_MODIC = {"0": "0", "1": "1", "2": "2", "3": "3"}
+
+
+class SpineVizApp(TrameApp):
+    """The spineviz browser app on one trame server.
+
+    Parameters
+    ----------
+    server : trame Server or str, optional
+        The server to use (a fresh one per test); ``None`` for trame's default.
+    shared : bool, optional
+        Every connected browser follows one state (a wall screen following a
+        tablet).  Without it the process serves one visitor and ends when
+        that visitor leaves (see :mod:`.sessions`).
+    rendering : {"remote", "local"}, optional
+        Images rendered here and streamed (``"remote"``), or geometry sent
+        once and drawn by vtk.js in the browser (``"local"``).
+    detail : {"low", "medium", "high"}, optional
+        Mesh resolution.
+    idle_exit_s : float, optional
+        In per-visitor mode, seconds after the visitor's last connection
+        closes before the process ends; 0 never ends.
+    """
+
+    def __init__(
+        self,
+        server=None,
+        *,
+        shared: bool = False,
+        rendering: str = "remote",
+        detail: str = "medium",
+        idle_exit_s: float = 0.0,
+    ) -> None:
+        super().__init__(server, client_type="vue3")
+        if rendering not in RENDERING_MODES:
+            msg = f"rendering: {rendering!r} is not allowed; choose one of {', '.join(RENDERING_MODES)}"
+            raise ValueError(msg)
+        self.shared = shared
+        self.rendering = rendering
+        self.idle_exit_s = idle_exit_s
+        self.source = PartSource(detail=detail)
+        self.conditions = State()
+        self.view = ViewState()
+        self.presenter = ScenePresenter(size=VIEW_SIZE, anti_aliasing="none")
+        # The healthy twin for compare mode shares the camera: views move together.
+        self.healthy = ScenePresenter(size=VIEW_SIZE, anti_aliasing="none")
+        self.healthy.plotter.renderer.SetActiveCamera(self.presenter.plotter.renderer.GetActiveCamera())
+        self._labels_actor = None
+        self._clients = 0
+        self.views: list = []
+
+        self._init_state()
+        self._register()
+        self._draw(reset_camera=True)
+        from .ui import build_ui
+
+        self.ui = build_ui(self)
+
+    # ---- state --------------------------------------------------------------
+    def _init_state(self) -> None:
+        state = self.state
+        state.trame__title = "spineviz"
+        state.update(condition_tokens(self.conditions))
+        state.update(dataclasses.asdict(self.view))
+        state.update(
+            {
+                "notice": "",
+                "picked_name": "",
+                "picked_title": "",
+                "picked_text": "",
+                "share_query": "",
+                "rendering": self.rendering,
+                "has_conditions": self.source.has_conditions,
+                "draw_count": 0,
+            }
+        )
+        self._apply_language()
+
+    def _register(self) -> None:
+        self.state.change(*CONDITION_KEYS)(self._on_conditions)
+        for key in VIEW_KEYS:
+            self.state.change(key)(self._view_reaction(key))
+        self.server.trigger("apply_url")(self.apply_url)
+        self.server.trigger("pick")(self.pick)
+        self.server.trigger("key")(self.on_key)
+        self.server.trigger("screenshot_png")(self.screenshot_png)
+        self.server.trigger("share")(self.share)
+        self.server.trigger("camera_moved")(self._push)
+        self.server.trigger("reset_conditions")(self.reset_conditions)
+        self.ctrl.on_client_connected.add(self._on_client_connected)
+        self.ctrl.on_client_exited.add(self._on_client_exited)
+        self.ctrl.on_server_ready.add(self._on_server_ready)
+
+    # ---- reactions: conditions ----------------------------------------------
+    def _on_conditions(self, **_: Any) -> None:
+        incoming = {k: self.state[k] for k in CONDITION_KEYS}
+        changes = changed_conditions(self.conditions, incoming)
+        if not changes:
+            return
+        self.set_conditions(changes)
+
+    def set_conditions(self, changes: Mapping[str, Any]) -> bool:
+        """Apply condition changes from a browser or a key; refused changes are put back.
+
+        Returns
+        -------
+        bool
+            True when the changes were accepted and drawn.
+        """
+        try:
+            new = self.conditions.replace(**changes)
+            self.source.parts(new)
+        except StateError as err:
+            self._refuse(err, condition_tokens(self.conditions))
+            return False
+        except Exception as err:  # a bad value must never end the session
+            log.exception("building %s failed", dict(changes))
+            self._refuse(err, condition_tokens(self.conditions))
+            return False
+        self.conditions = new
+        self.state.update(condition_tokens(new))
+        self.state.notice = ""
+        self._draw()
+        return True
+
+    def reset_conditions(self) -> None:
+        """Back to the healthy segment (the view settings stay)."""
+        self.set_conditions(condition_tokens(dataclasses.replace(State(), level=self.conditions.level)))
+
+    def _refuse(self, err: Exception, restore: Mapping[str, Any]) -> None:
+        log.error("refused a value from the browser: %s", err)
+        self.state.notice = f"{self.state.t['invalid']}: {err}"
+        # Send the good values back even where our copy did not change, so
+        # the browser that sent the bad one is corrected too.
+        self.state.update(dict(restore))
+        self.state.dirty(*restore)
+
+    # ---- reactions: view ----------------------------------------------------
+    def _view_reaction(self, key: str):
+        def react(**_: Any) -> None:
+            raw = self.state[key]
+            if raw == getattr(self.view, key):
+                return
+            try:
+                value = check_view(key, raw)
+            except ViewError as err:
+                self._refuse(err, {key: getattr(self.view, key)})
+                return
+            setattr(self.view, key, value)
+            self._apply_view(key)
+
+        return react
+
+    def set_view(self, **changes: Any) -> None:
+        """Change view fields from Python (validated like browser values)."""
+        self.state.update(changes)
+        self.state.flush()
+
+    def _apply_view(self, key: str) -> None:
+        if key == "lang":
+            self._apply_language()
+            if self.view.labels:
+                self._update_labels()
+                self._push()
+        elif key == "camera":
+            self.presenter.set_camera(self.view.camera)
+            self._push()
+        elif key in ("visible", "opacity"):
+            self._style_actors()
+            self._push()
+        elif key in ("clip", "clip_axis", "clip_offset", "compare"):
+            if key == "clip_offset" and not self.view.clip:
+                return
+            self._draw()
+        elif key == "labels":
+            self._update_labels()
+            self._push()
+
+    def _apply_language(self) -> None:
+        lang = self.view.lang
+        self.state.t = text.strings(lang)
+        self.state.field_ui = [
+            {
+                "name": spec.name,
+                "kind": spec.kind,
+                "title": spec.title[lang],
+                "help": spec.help[lang],
+                "items": [
+                    {"title": label, "value": token}
+                    for label, token in zip(spec.labels[lang], spec.tokens, strict=True)
+                ],
+            }
+            for spec in FIELDS
+        ]
+        self.state.camera_items = [{"title": v[lang], "value": k} for k, v in text.CAMERA_NAMES.items()]
+        self.state.clip_items = [{"title": v[lang], "value": k} for k, v in text.CLIP_AXES.items()]
+        if self.state.picked_name:
+            self._describe(self.state.picked_name)
+
+    # ---- drawing ------------------------------------------------------------
+    def shown_parts(self, state: State | None = None) -> dict:
+        """The meshes drawn for ``state`` (default: the current one), cut open when clipping is on."""
+        parts = self.source.parts(state or self.conditions)
+        if self.view.clip:
+            return clip_parts(parts, axis=self.view.clip_axis, offset=self.view.clip_offset)
+        return dict(parts)
+
+    def _draw(self, *, reset_camera: bool = False) -> None:
+        self.presenter.update(self.shown_parts())
+        self._style_actors()
+        self._update_labels()
+        if reset_camera:
+            self.presenter.set_camera(self.view.camera)
+        if self.view.compare:
+            self._draw_healthy()
+        self.state.draw_count = int(self.state.draw_count or 0) + 1
+        self._push()
+
+    def _draw_healthy(self) -> None:
+        healthy = dataclasses.replace(State(), level=self.conditions.level)
+        self.healthy.update(self.shown_parts(healthy))
+        self._style_actors(self.healthy)
+
+    def _style_actors(self, presenter: ScenePresenter | None = None) -> None:
+        presenter = presenter or self.presenter
+        for name, actor in presenter.actors.items():
+            group = group_of(name) or "findings"
+            actor.SetVisibility(bool(self.view.visible.get(group, True)))
+            base = appearance(name, actor.mapper.dataset).opacity
+            actor.prop.opacity = base * float(self.view.opacity.get(group, 1.0))
+        if presenter is self.presenter and self.view.compare:
+            self._style_actors(self.healthy)
+
+    def _update_labels(self) -> None:
+        plotter = self.presenter.plotter
+        if self._labels_actor is not None:
+            plotter.remove_actor(self._labels_actor, render=False)
+            self._labels_actor = None
+        if not self.view.labels:
+            return
+        names = [n for n, a in self.presenter.actors.items() if a.GetVisibility()]
+        if not names:
+            return
+        points = np.array([self.presenter.actors[n].mapper.dataset.center for n in names])
+        titles = [text.part_title(n, self.view.lang) for n in names]
+        self._labels_actor = plotter.add_point_labels(
+            points,
+            titles,
+            font_size=14,
+            point_size=1,
+            shape_opacity=0.75,
+            always_visible=True,
+            show_points=False,
+            render=False,
+            reset_camera=False,
+        )
+
+    def _push(self, *_: Any) -> None:
+        for view in self.views:
+            view.update()
+
+    def _on_server_ready(self, **_: Any) -> None:
+        # Lower trame-vtk's stale-image wait (platform notes: 0.5 s of every toggle).
+        protocol = self.server.protocol
+        for link in protocol.getLinkProtocols() if protocol else ():
+            if hasattr(link, "delta_stale_time_before_render"):
+                link.delta_stale_time_before_render = STALE_WAIT_S
+
+    # ---- sessions -----------------------------------------------------------
+    def _on_client_connected(self, **_: Any) -> None:
+        self._clients += 1
+        if not self.shared and self.idle_exit_s > 0:
+            # wslink ends the process this long after its last connection
+            # closes; set only now so a spare waiting for its visitor lives on.
+            web_app = self.server.protocol.publish.__self__.web_app
+            web_app.config["timeout"] = self.idle_exit_s
+
+    def _on_client_exited(self, **_: Any) -> None:
+        self._clients = max(0, self._clients - 1)
+
+    # ---- triggers from the browser ------------------------------------------
+    def apply_url(self, query: Any = "", language: Any = "") -> None:
+        """Restore state and camera from a share URL's query; language from the browser.
+
+        In shared mode a screen joining without a query changes nothing.
+        """
+        query = query if isinstance(query, str) else ""
+        pairs = dict(parse_qsl(query.lstrip("?"), keep_blank_values=True))
+        lang = pairs.pop("lang", None)
+        if lang is None and not (self.shared and self._clients > 1):
+            lang = text.browser_language(language if isinstance(language, str) else "")
+        camera = pairs.pop("camera", None)
+        pose = pairs.pop(CAMERA_QUERY_KEY, None)
+        view_changes: dict[str, Any] = {}
+        if lang is not None:
+            view_changes["lang"] = lang
+        if camera is not None:
+            view_changes["camera"] = camera
+        if view_changes:
+            self.set_view(**view_changes)
+        if pairs:
+            try:
+                wanted = State.from_mapping(pairs)
+            except StateError as err:
+                self._refuse(err, condition_tokens(self.conditions))
+            else:
+                self.set_conditions(condition_tokens(wanted))
+        if pose is not None:
+            self._apply_pose(pose)
+
+    def _apply_pose(self, text_pose: str) -> None:
+        try:
+            numbers = [float(v) for v in text_pose.split(",")]
+            if len(numbers) != 9 or not all(np.isfinite(numbers)):
+                raise ValueError
+        except ValueError:
+            self._refuse(ViewError(f"{CAMERA_QUERY_KEY}: {text_pose!r} is not 9 numbers"), {})
+            return
+        self.presenter.set_camera(CameraPose(tuple(numbers[:3]), tuple(numbers[3:6]), tuple(numbers[6:])))
+        self._push()
+
+    def share_query(self) -> str:
+        """State and camera as a URL query (``modic=1&pfirrmann=4&…&view=…``)."""
+        cam = self.presenter.plotter.camera
+        numbers = [*cam.position, *cam.focal_point, *cam.up]
+        parts = [self.conditions.to_query()]
+        if self.view.lang != text.DEFAULT_LANGUAGE:
+            parts.append(f"lang={self.view.lang}")
+        parts.append(f"{CAMERA_QUERY_KEY}=" + ",".join(f"{v:.1f}" for v in numbers))
+        return "&".join(p for p in parts if p)
+
+    def share(self) -> str:
+        self.state.share_query = self.share_query()
+        return self.state.share_query
+
+    def pick(self, event: Any = None) -> str:
+        """Name the part under a click (remote view event ``{"position": {"x", "y"}}``)."""
+        try:
+            x, y = float(event["position"]["x"]), float(event["position"]["y"])
+        except (TypeError, KeyError, ValueError):
+            log.error("refused a pick event from the browser: %r", event)
+            return ""
+        name = self.part_at(x, y)
+        self._describe(name)
+        return name
+
+    def part_at(self, x: float, y: float) -> str:
+        """The visible part drawn at window pixel ``(x, y)``, y from the top; ``""`` for background."""
+        from vtkmodules.vtkRenderingCore import vtkPropPicker
+
+        renderer = self.presenter.plotter.renderer
+        height = self.presenter.plotter.render_window.GetSize()[1]
+        picker = vtkPropPicker()
+        picker.Pick(x, height - 1 - y, 0, renderer)
+        actor = picker.GetActor()
+        for name, candidate in self.presenter.actors.items():
+            if actor is not None and candidate is actor:
+                return name
+        return ""
+
+    def _describe(self, name: str) -> None:
+        lang = self.view.lang
+        self.state.picked_name = name
+        self.state.picked_title = text.part_title(name, lang) if name else ""
+        self.state.picked_text = text.part_sentence(name, lang) if name else ""
+
+    def on_key(self, key: Any = "") -> None:
+        """Presenter keys: number keys pick the Modic type, ``c`` toggles compare."""
+        if not isinstance(key, str):
+            return
+        if key in KEY_MODIC:
+            self.set_conditions({"modic": KEY_MODIC[key]})
+        elif key.lower() == "c":
+            self.set_view(compare=not self.view.compare)
+
+    def screenshot_png(self, scale: Any = 2) -> Any:
+        """The current view as PNG bytes at ``scale`` times its size (at most 4096 wide)."""
+        from PIL import Image
+
+        scale = scale if isinstance(scale, (int, float)) and 1 <= scale <= 4 else 2
+        plotter = self.presenter.plotter
+        width, height = plotter.window_size
+        factor = min(float(scale), 4096 / max(width, 1))
+        size = (max(16, round(width * factor)), max(16, round(height * factor)))
+        image = plotter.screenshot(
+            transparent_background=self.view.transparent, window_size=size, return_img=True
+        )
+        plotter.window_size = [width, height]
+        buffer = io.BytesIO()
+        Image.fromarray(image).save(buffer, format="PNG", compress_level=3)
+        data = buffer.getvalue()
+        protocol = self.server.protocol
+        return protocol.addAttachment(data) if protocol else data
+
+
+__all__ = ["SpineVizApp"]

@@ -1,0 +1,304 @@
+"""The layout: Vuetify 3 widgets bound to state.  No logic lives here.
+
+Desktop: controls in a side drawer, the 3D view (or two, when comparing)
+filling the rest.  Phones (narrow screens): the drawer becomes a bottom
+sheet opened from the toolbar, and every button is at least 44 px.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from trame.ui.vuetify3 import SinglePageWithDrawerLayout
+from trame.widgets import client, html
+from trame.widgets import vtk as vtk_widgets
+from trame.widgets import vuetify3 as v3
+
+from spineviz.conditions.state import FIELDS, STAGES
+
+from .viewstate import GROUP_KEYS
+
+if TYPE_CHECKING:
+    from .core import SpineVizApp
+
+CSS = """
+.sv-view { position: relative; flex: 1 1 0; min-width: 0; height: 100%; }
+.sv-views { display: flex; width: 100%; height: 100%; }
+.sv-caption { position: absolute; top: 8px; left: 12px; z-index: 2; font-weight: 600;
+  background: rgba(255,255,255,.8); padding: 2px 8px; border-radius: 6px; }
+.sv-pick { position: absolute; left: 12px; bottom: 12px; max-width: min(420px, 90%); z-index: 3; }
+.sv-note { font-size: .8rem; opacity: .8; }
+.sv-presenter .v-btn { min-height: 56px !important; font-size: 1.1rem; }
+.sv-presenter .v-label, .sv-presenter .v-field { font-size: 1.15rem; }
+@media (max-width: 600px) {
+  .v-btn, .v-selection-control, .v-slider-thumb { min-height: 44px; min-width: 44px; }
+  .v-field { min-height: 48px; }
+}
+"""
+
+# Runs once in the page: keyboard shortcuts, full screen, share link.
+SCRIPT = """
+window.spinevizKey = (event) => {
+  const tag = (event.target && event.target.tagName) || '';
+  if (['INPUT', 'TEXTAREA', 'SELECT'].includes(tag)) return;
+  if (event.key === 'f') { window.spinevizFullscreen(!document.fullscreenElement); return; }
+  if (window.trame && window.trame.trigger) window.trame.trigger('key', [event.key]);
+};
+window.spinevizFullscreen = (on) => {
+  try {
+    if (on && !document.fullscreenElement) document.documentElement.requestFullscreen();
+    if (!on && document.fullscreenElement) document.exitFullscreen();
+  } catch (e) { console.warn(e); }
+};
+window.spinevizShare = (query) => {
+  const url = `${window.location.origin}${window.location.pathname}?${query}`;
+  window.history.replaceState({}, document.title, url);
+  if (navigator.clipboard) navigator.clipboard.writeText(url).catch(() => {});
+  return url;
+};
+if (!window.spinevizKeyBound) { window.addEventListener('keydown', (e) => window.spinevizKey(e)); }
+window.spinevizKeyBound = true;
+"""
+
+
+def _field_control(index: int, spec) -> None:
+    """One control for one condition field, its words from ``field_ui[index]``."""
+    ui = f"field_ui[{index}]"
+    name = spec.name
+    if name == "stage":
+        stages = json.dumps(list(STAGES))
+        v3.VSlider(
+            model_value=(f"{stages}.indexOf(stage)",),
+            update_modelValue=f"stage = {stages}[$event]",
+            label=(f"{ui}.title",),
+            min=0,
+            max=len(STAGES) - 1,
+            step=1,
+            show_ticks="always",
+            tick_size=4,
+            hint=(f"{ui}.items[{stages}.indexOf(stage)].title",),
+            persistent_hint=True,
+            classes="mb-2",
+            data_testid=f"field-{name}",
+        )
+    elif spec.kind == "bool":
+        v3.VSwitch(
+            v_model=(name,),
+            true_value="on",
+            false_value="off",
+            label=(f"{ui}.title",),
+            color="primary",
+            hide_details=True,
+            density="compact",
+            data_testid=f"field-{name}",
+        )
+    elif spec.kind == "int":
+        tokens = json.dumps(list(spec.tokens))
+        v3.VSlider(
+            model_value=(f"{tokens}.indexOf({name})",),
+            update_modelValue=f"{name} = {tokens}[$event]",
+            label=(f"{ui}.title",),
+            min=0,
+            max=len(spec.tokens) - 1,
+            step=1,
+            show_ticks="always",
+            tick_size=4,
+            hint=(f"{ui}.items[{tokens}.indexOf({name})].title",),
+            persistent_hint=True,
+            classes="mb-2",
+            data_testid=f"field-{name}",
+        )
+    else:
+        v3.VSelect(
+            v_model=(name,),
+            items=(f"{ui}.items",),
+            label=(f"{ui}.title",),
+            hint=(f"{ui}.help",),
+            density="compact",
+            variant="outlined",
+            hide_details="auto",
+            classes="mb-2",
+            data_testid=f"field-{name}",
+        )
+
+
+def _findings_panel() -> None:
+    with v3.VExpansionPanel(value="findings"):
+        v3.VExpansionPanelTitle("{{ t.findings }}")
+        with v3.VExpansionPanelText():
+            for index, spec in enumerate(FIELDS):
+                _field_control(index, spec)
+            v3.VBtn(
+                "{{ t.reset }}",
+                click="trigger('reset_conditions')",
+                variant="tonal",
+                block=True,
+                data_testid="reset",
+            )
+
+
+def _structures_panel() -> None:
+    with v3.VExpansionPanel(value="structures"):
+        v3.VExpansionPanelTitle("{{ t.structures }}")
+        with v3.VExpansionPanelText():
+            for group in GROUP_KEYS:
+                with html.Div(classes="d-flex align-center"):
+                    v3.VCheckbox(
+                        model_value=(f"visible.{group}",),
+                        update_modelValue=f"visible = {{...visible, {group}: $event}}",
+                        label=(f"t.group_{group}",),
+                        hide_details=True,
+                        density="compact",
+                        style="flex: 0 0 150px",
+                        data_testid=f"show-{group}",
+                    )
+                    v3.VSlider(
+                        model_value=(f"opacity.{group}",),
+                        end=f"opacity = {{...opacity, {group}: $event}}",
+                        min=0.1,
+                        max=1,
+                        step=0.1,
+                        hide_details=True,
+                        density="compact",
+                        title=("t.opacity",),
+                        data_testid=f"opacity-{group}",
+                    )
+
+
+def _view_panel() -> None:
+    with v3.VExpansionPanel(value="view"):
+        v3.VExpansionPanelTitle("{{ t.view }}")
+        with v3.VExpansionPanelText():
+            v3.VSelect(
+                v_model=("camera",),
+                items=("camera_items",),
+                label=("t.camera",),
+                density="compact",
+                variant="outlined",
+                hide_details=True,
+                classes="mb-2",
+                data_testid="camera",
+            )
+            v3.VSwitch(v_model=("clip",), label=("t.clip",), hide_details=True, color="primary",
+                       density="compact", data_testid="clip")
+            v3.VSelect(
+                v_if="clip",
+                v_model=("clip_axis",),
+                items=("clip_items",),
+                label=("t.clip_axis",),
+                density="compact",
+                variant="outlined",
+                hide_details=True,
+                data_testid="clip-axis",
+            )
+            v3.VSlider(
+                v_if="clip",
+                model_value=("clip_offset",),
+                end="clip_offset = $event",
+                label=("t.clip_offset",),
+                min=-0.9,
+                max=0.9,
+                step=0.05,
+                hide_details=True,
+                data_testid="clip-offset",
+            )
+            v3.VSwitch(v_model=("labels",), label=("t.labels",), hide_details=True, color="primary",
+                       density="compact", data_testid="labels")
+            v3.VSwitch(v_model=("compare",), label=("t.compare",), hide_details=True, color="primary",
+                       density="compact", data_testid="compare")
+            v3.VSwitch(v_model=("transparent",), label=("t.transparent",), hide_details=True,
+                       density="compact", data_testid="transparent")
+
+
+def _toolbar(app: SpineVizApp) -> None:
+    v3.VSpacer()
+    html.Div("{{ t.subtitle }}", classes="text-body-2 d-none d-md-block mr-4", style="opacity:.75")
+    v3.VBtn(
+        "{{ lang === 'nb' ? 'EN' : 'NB' }}",
+        click="lang = (lang === 'nb' ? 'en' : 'nb')",
+        variant="text",
+        title=("t.language",),
+        data_testid="lang",
+    )
+    v3.VBtn(
+        icon="mdi-link-variant",
+        click="trigger('share').then((q) => utils.get('spinevizShare')(q))",
+        title=("t.share",),
+        data_testid="share",
+    )
+    v3.VBtn(
+        icon="mdi-camera",
+        click="utils.download('spineviz.png', trigger('screenshot_png', [2]), 'image/png')",
+        title=("t.screenshot",),
+        data_testid="screenshot",
+    )
+    v3.VBtn(
+        icon="mdi-presentation",
+        click="presenter = !presenter; utils.get('spinevizFullscreen')(presenter)",
+        title=("t.presenter",),
+        data_testid="presenter",
+    )
+    del app
+
+
+def _view(app: SpineVizApp, presenter, ref: str, caption: str):
+    """A 3D view of ``presenter``'s render window, with a caption shown while comparing."""
+    html.Div(caption, v_if="compare", classes="sv-caption")
+    if app.rendering == "local":
+        return vtk_widgets.VtkLocalView(presenter.plotter.render_window, ref=ref)
+    return vtk_widgets.VtkRemoteView(
+        presenter.plotter.render_window,
+        ref=ref,
+        interactive_ratio=1,
+        interactive_quality=70,
+        still_quality=92,
+        picking_modes=("['click']",),
+        click="trigger('pick', [$event])",
+        interactor_events=("['EndAnimation']",),
+        EndAnimation="trigger('camera_moved')",
+    )
+
+
+def build_ui(app: SpineVizApp):
+    """Build the page for ``app`` and return its layout."""
+    with SinglePageWithDrawerLayout(app.server, full_height=True) as layout:
+        layout.title.set_text("{{ t.title }}")
+        layout.root.classes = ("presenter ? 'sv-presenter' : ''",)
+        client.Style(CSS)
+        client.Script(SCRIPT)
+        client.ClientTriggers(
+            mounted="trigger('apply_url', [utils.get('location.search'), utils.get('navigator.language')])"
+        )
+        with layout.toolbar:
+            _toolbar(app)
+        layout.drawer.width = 360
+        layout.drawer.location = ("$vuetify.display.smAndDown ? 'bottom' : 'left'",)
+        layout.drawer.temporary = ("$vuetify.display.smAndDown",)
+        with layout.drawer:
+            with v3.VExpansionPanels(
+                multiple=True, model_value=("['findings', 'view']",), variant="accordion"
+            ):
+                _findings_panel()
+                _structures_panel()
+                _view_panel()
+            html.Div("{{ t.education }}", classes="sv-note pa-3", data_testid="education")
+        with layout.content, v3.VContainer(fluid=True, classes="pa-0 fill-height"):
+            with html.Div(classes="sv-views"):
+                with html.Div(v_show="compare", classes="sv-view", data_testid="view-healthy"):
+                    healthy = _view(app, app.healthy, "view_healthy", "{{ t.healthy }}")
+                with html.Div(classes="sv-view", data_testid="view-main"):
+                    main = _view(app, app.presenter, "view_main", "{{ compare ? t.current : '' }}")
+                app.views = [main, healthy]
+            with v3.VCard(v_if="picked_title", classes="sv-pick", elevation=4, data_testid="picked"):
+                v3.VCardTitle("{{ picked_title }}", classes="text-subtitle-1")
+                v3.VCardText("{{ picked_text }}")
+            html.Div("{{ draw_count }}", classes="d-none", data_testid="draw-count")
+            v3.VSnackbar(
+                "{{ notice }}",
+                model_value=("!!notice",),
+                update_modelValue="notice = ''",
+                timeout=6000,
+                data_testid="notice",
+            )
+    return layout
