@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 SUBCOMMANDS: tuple[str, ...] = (
     "render",
+    "scenes",
     # "export",
 )
 """Modules of :mod:`spineviz.cli`, one per subcommand, in the order ``--help`` lists them."""
