@@ -12,6 +12,8 @@ from .bones import bone_parts
 from .disc import build_discs
 from .frames import Placement, placement
 from .names import DEFAULT_LEVELS, Levels, part_names
+from .neural import build_neural
+from .soft_tissue import build_soft_tissue
 
 DETAIL_SPACING = {"low": 1.6, "medium": 1.0, "high": 0.6}
 """Contouring grid spacing in mm for each detail setting: ``low`` for phones,
@@ -107,5 +109,5 @@ def _bones(levels: Levels, place: Placement, spacing: float):
     return meshes, fields
 
 
-PART_BUILDERS = [_bones, build_discs]
+PART_BUILDERS = [_bones, build_discs, build_neural, build_soft_tissue]
 """Each builder maps ``(levels, placement, spacing)`` to ``(meshes, fields)``."""

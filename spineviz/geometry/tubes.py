@@ -64,6 +64,27 @@ def spline(points, *, n: int) -> np.ndarray:
     return np.c_[[np.interp(target, arc, dense[:, k]) for k in range(3)]].T
 
 
+def control_fractions(points) -> np.ndarray:
+    """Arc-length fraction (0-1) at which the spline passes each control point.
+
+    Radius profiles are written against these, e.g. a ganglion centred on
+    the control point placed in the foramen.
+    """
+    dense = spline(points, n=2000)
+    seg = np.linalg.norm(np.diff(dense, axis=0), axis=1)
+    arc = np.r_[0.0, np.cumsum(seg)]
+    p = np.asarray(points, float)
+    idx = [int(np.argmin(np.linalg.norm(dense - q, axis=1))) for q in p]
+    return arc[idx] / arc[-1]
+
+
+def centreline(points, *, n_along: int, up=(0.0, 1.0, 0.0)):
+    """Resampled centreline with its frames: ``(path, tangent, normal, binormal, s)``."""
+    path = spline(points, n=n_along)
+    tangent, normal, binormal = rotation_minimising_frames(path, up)
+    return path, tangent, normal, binormal, np.linspace(0.0, 1.0, n_along)
+
+
 def rotation_minimising_frames(
     path: np.ndarray, up=(0.0, 1.0, 0.0)
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -129,6 +150,7 @@ def sweep(
     n_around: int = 16,
     caps: str = "round",
     up=(0.0, 1.0, 0.0),
+    squash: tuple[np.ndarray, Profile] | None = None,
 ) -> pv.PolyData:
     """Closed tube swept along a smooth curve through ``points``.
 
@@ -149,6 +171,9 @@ def sweep(
         with a fan (a tube cut at the edge of the model).
     up : (3,) float, optional
         Direction the cross-section's ``u`` axis leans toward at the start.
+    squash : (direction, factor profile), optional
+        Flatten the section along a world direction by ``factor(s)`` (1 =
+        round, 0.5 = half as thick), as a pressed nerve root flattens.
 
     Returns
     -------
@@ -156,12 +181,19 @@ def sweep(
         Closed, manifold, outward-wound triangles.
     """
     section = _as_section(section)
-    path = spline(points, n=n_along)
-    tangent, normal, binormal = rotation_minimising_frames(path, up)
-    s = np.linspace(0.0, 1.0, n_along)
+    path, tangent, normal, binormal, s = centreline(points, n_along=n_along, up=up)
     theta = np.linspace(0.0, 2 * np.pi, n_around, endpoint=False)
     u, v = section(s[:, None] + 0 * theta, theta[None, :] + 0 * s[:, None])
-    rings = path[:, None, :] + u[..., None] * normal[:, None, :] + v[..., None] * binormal[:, None, :]
+    offsets = u[..., None] * normal[:, None, :] + v[..., None] * binormal[:, None, :]
+    if squash is not None:
+        direction = np.asarray(squash[0], float)
+        d = direction - np.einsum("ij,j->i", tangent, direction)[:, None] * tangent
+        d /= np.maximum(np.linalg.norm(d, axis=1, keepdims=True), 1e-9)
+        along = np.einsum("ijk,ik->ij", offsets, d)
+        offsets = offsets - ((1 - squash[1](s))[:, None] * along)[..., None] * d[:, None, :]
+        u = np.einsum("ijk,ik->ij", offsets, normal)
+        v = np.einsum("ijk,ik->ij", offsets, binormal)
+    rings = path[:, None, :] + offsets
     rings, tips = _with_caps(rings, path, tangent, u, v, normal, binormal, caps)
     return _closed_tube(rings, tips)
 
