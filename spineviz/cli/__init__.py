@@ -7,14 +7,16 @@ function; adding one is a single entry in :data:`SUBCOMMANDS`.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import sys
 from collections.abc import Sequence
 
 SUBCOMMANDS: tuple[str, ...] = (
+    "serve",
     "render",
     "scenes",
-    # "export",
+    "export",
 )
 """Modules of :mod:`spineviz.cli`, one per subcommand, in the order ``--help`` lists them."""
 
@@ -34,9 +36,12 @@ def build_parser() -> argparse.ArgumentParser:
     """The full parser with every registered subcommand."""
     parser = Parser(
         prog="spineviz",
+        allow_abbrev=False,
         description="Educational 3D views of the lumbar spine: render images, export models.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    # No abbreviations: ``--level`` (the disc with findings) must not be read as ``--levels``.
+    sub.add_parser = functools.partial(sub.add_parser, allow_abbrev=False)  # type: ignore[method-assign]
     for name in SUBCOMMANDS:
         importlib.import_module(f"{__name__}.{name}").register(sub)
     return parser

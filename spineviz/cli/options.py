@@ -50,15 +50,51 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def parts_from_args(args: argparse.Namespace) -> dict:
+def add_state_options(parser: argparse.ArgumentParser) -> None:
+    """One flag per field of the condition vocabulary (``--modic``, ``--pfirrmann`` …).
+
+    Values are checked by :class:`spineviz.conditions.State`, not by argparse,
+    so a bad value reads the same here as in scene files and the browser.
+    """
+    from spineviz.conditions.state import cli_flags
+
+    group = parser.add_argument_group(
+        "findings", "what the segment shows; the defaults are a healthy segment"
+    )
+    for flag in cli_flags():
+        group.add_argument(flag.flag, dest=flag.dest, default=None, metavar="VALUE", help=flag.help)
+
+
+def state_from_args(args: argparse.Namespace):
+    """The validated :class:`~spineviz.conditions.State` the flags describe."""
+    from spineviz.conditions.state import StateError, state_from_flags
+
+    from . import UsageError
+
+    try:
+        return state_from_flags(args)
+    except StateError as err:
+        flag = "--" + err.field.replace("_", "-")
+        raise UsageError(f"{flag}{str(err).removeprefix(err.field)}") from None
+
+
+def parts_from_args(args: argparse.Namespace, state=None) -> dict:
     """Build the model the flags describe and return its visible parts (name → mesh).
 
-    This is the one place where a condition state will be applied once the
-    conditions layer provides it; render and export only ever see parts.
+    This is the one place where the condition state meets the model; render
+    and export only ever see parts.
     """
+    import sys
+
     from spineviz.geometry.model import build_model
     from spineviz.geometry.names import group_of
 
+    if state is None:
+        state = state_from_args(args)
     model = build_model(args.levels, detail=args.detail)
+    parts = dict(model.parts)
+    if not state.is_healthy:
+        # The conditions layer does not build findings into the model yet.
+        print("note: findings are not drawn yet; showing the healthy segment", file=sys.stderr)
     hidden = set(args.hide)
-    return {n: m for n, m in model.parts.items() if group_of(n) not in hidden}
+    return {n: m for n, m in parts.items() if group_of(n) not in hidden}

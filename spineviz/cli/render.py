@@ -7,7 +7,7 @@ from pathlib import Path
 
 from spineviz.render.cameras import CAMERAS, PRESETS
 
-from .options import add_model_options, parts_from_args, size_type
+from .options import add_model_options, add_state_options, parts_from_args, size_type, state_from_args
 
 
 def register(subparsers) -> None:
@@ -24,6 +24,7 @@ def register(subparsers) -> None:
     )
     p.add_argument("--camera", choices=CAMERAS, default="lateral", help="viewpoint (default: lateral)")
     add_model_options(p)
+    add_state_options(p)
     p.add_argument(
         "--transparent", action="store_true", help="transparent background instead of the gradient"
     )
@@ -38,8 +39,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.out.suffix.lower() != ".png":
         raise UsageError(f"--out: {str(args.out)!r} must end in .png")
+    state = state_from_args(args)  # bad findings fail before any work
     offscreen.begin_check()  # runs while the model builds
-    parts = parts_from_args(args)
+    parts = parts_from_args(args, state)
     if not parts:
         raise UsageError("--hide: every part is hidden; nothing left to render")
     args.out.parent.mkdir(parents=True, exist_ok=True)

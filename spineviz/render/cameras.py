@@ -101,28 +101,38 @@ def focus_names(names: Iterable[str], camera: str) -> list[str]:
 
 def bounds_of(parts: Mapping, names: Iterable[str] | None = None) -> np.ndarray:
     """Axis-aligned box ``[[xmin, ymin, zmin], [xmax, ymax, zmax]]`` of some parts."""
+    points = points_of(parts, names)
+    return np.stack([points.min(axis=0), points.max(axis=0)])
+
+
+def points_of(parts: Mapping, names: Iterable[str] | None = None, *, limit: int = 40000) -> np.ndarray:
+    """Up to about ``limit`` surface points of some parts, for framing.
+
+    Framing on the surface rather than on the bounding box keeps oblique
+    views tight: a box's far corners lie well outside a vertebra.
+    """
     keys = list(parts) if names is None else list(names)
-    boxes = [np.asarray(parts[k].bounds, float).reshape(3, 2).T for k in keys if parts[k].n_points]
-    if not boxes:
+    clouds = [np.asarray(parts[k].points, float) for k in keys if parts[k].n_points]
+    if not clouds:
         msg = "camera: there is nothing to frame (no part has any points)"
         raise ValueError(msg)
-    stacked = np.stack(boxes)
-    return np.stack([stacked[:, 0].min(axis=0), stacked[:, 1].max(axis=0)])
+    total = sum(len(c) for c in clouds)
+    step = max(1, total // limit)
+    return np.concatenate([c[::step] for c in clouds] + [c[[0, -1]] for c in clouds])
 
 
-def frame(
-    bounds: np.ndarray, camera: str = "lateral", *, aspect: float = 16 / 9, margin: float = MARGIN
-) -> CameraPose:
-    """Place a preset camera so that a box fills the image with a margin.
+def frame(points, camera: str = "lateral", *, aspect: float = 16 / 9, margin: float = MARGIN) -> CameraPose:
+    """Place a preset camera so that some points fill the image with a margin.
 
-    The distance is solved exactly for a perspective camera: every corner of
-    the box must fall inside the view frustum, for both the vertical and the
+    The distance is solved exactly for a perspective camera: every point
+    must fall inside the view frustum, for both the vertical and the
     horizontal field of view (``aspect`` = width / height).
 
     Parameters
     ----------
-    bounds : array_like, shape (2, 3)
-        Box to frame (see :func:`bounds_of`).
+    points : array_like, shape (N, 3)
+        Points to frame: a part's surface points, or a box's two corners
+        ``[[xmin, ymin, zmin], [xmax, ymax, zmax]]`` (then all 8 corners are framed).
     camera : str, optional
         One of :data:`CAMERAS`.
     aspect : float, optional
@@ -135,24 +145,30 @@ def frame(
     CameraPose
     """
     preset = PRESETS[check_camera(camera)]
-    lo, hi = np.asarray(bounds, float)
-    centre = (lo + hi) / 2
+    points = np.asarray(points, float).reshape(-1, 3)
+    if len(points) == 2:
+        (x0, y0, z0), (x1, y1, z1) = points
+        points = np.array([[x, y, z] for x in (x0, x1) for y in (y0, y1) for z in (z0, z1)])
     back = np.asarray(preset.direction, float)
     back /= np.linalg.norm(back)
     up = np.asarray(preset.view_up, float)
     up = up - back * (up @ back)
     up /= np.linalg.norm(up)
     right = np.cross(-back, up)
-    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
-    rel = corners - centre
+    centre = (points.min(axis=0) + points.max(axis=0)) / 2
+    rel = points - centre
     u, v, w = rel @ right, rel @ up, rel @ back
-    # Centre the box on screen in the image plane first, then fit.
-    shift = right * (u.max() + u.min()) / 2 + up * (v.max() + v.min()) / 2
-    centre = centre + shift
-    u -= (u.max() + u.min()) / 2
-    v -= (v.max() + v.min()) / 2
     tan_v = np.tan(np.radians(VIEW_ANGLE) / 2) * (1 - 2 * margin)
     tan_h = tan_v * aspect
+    # Centre the projection, not the box: solve the distance, then shift the
+    # focal point sideways so the image extents are balanced, and repeat once.
+    for _ in range(2):
+        distance = float(np.max(np.concatenate([np.abs(v) / tan_v + w, np.abs(u) / tan_h + w])))
+        su, sv = u / (distance - w), v / (distance - w)
+        du = (su.max() + su.min()) / 2 * distance
+        dv = (sv.max() + sv.min()) / 2 * distance
+        centre = centre + right * du + up * dv
+        u, v = u - du, v - dv
     distance = float(np.max(np.concatenate([np.abs(v) / tan_v + w, np.abs(u) / tan_h + w])))
     position = centre + back * distance
     return CameraPose(tuple(position), tuple(centre), tuple(up), VIEW_ANGLE)
@@ -160,4 +176,4 @@ def frame(
 
 def pose_for(parts: Mapping, camera: str = "lateral", *, aspect: float = 16 / 9) -> CameraPose:
     """The framed pose of a preset for a set of parts."""
-    return frame(bounds_of(parts, focus_names(parts, camera)), camera, aspect=aspect)
+    return frame(points_of(parts, focus_names(parts, camera)), camera, aspect=aspect)

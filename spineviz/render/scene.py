@@ -89,9 +89,9 @@ def _add_lights(plotter: pv.Plotter) -> None:
     """
     plotter.remove_all_lights()
     for position, intensity in (
-        ((-0.8, 1.0, 1.2), 0.85),  # key
-        ((1.0, -0.35, 0.9), 0.38),  # fill
-        ((0.3, 0.8, -1.0), 0.45),  # rim
+        ((-0.8, 1.0, 1.2), 1.0),  # key
+        ((1.0, -0.35, 0.9), 0.45),  # fill
+        ((0.3, 0.8, -1.0), 0.5),  # rim
     ):
         light = pv.Light(position=position, focal_point=(0.0, 0.0, 0.0), light_type="camera light")
         light.intensity = intensity
@@ -169,6 +169,11 @@ class ScenePresenter:
             self.looks[name] = look
 
     def _add(self, name: str, mesh: pv.PolyData, look: Appearance) -> pv.Actor:
+        # A translucent closed part drawn with its back faces veils what is
+        # inside twice (near wall and inner wall); culling them keeps one layer,
+        # so the nucleus reads pale through the annulus.  Parts are closed and
+        # wound outward (geometry guarantees it), so culling loses nothing.
+        culling = "back" if look.translucent else None
         return self.plotter.add_mesh(
             mesh,
             name=name,
@@ -183,6 +188,7 @@ class ScenePresenter:
             specular_power=look.specular_power,
             ambient=look.ambient,
             diffuse=look.diffuse,
+            culling=culling,
             reset_camera=False,
             render=False,
         )
@@ -232,9 +238,14 @@ class ScenePresenter:
         """Render and return the image, ``(height, width, 3)`` or RGBA when ``transparent``."""
         if camera is not None:
             self.set_camera(camera)
-        self.plotter.renderer.ResetCameraClippingRange()
+        renderer = self.plotter.renderer
+        renderer.ResetCameraClippingRange()
+        # The gradient is drawn as opaque pixels, so it must be off for a transparent image.
+        renderer.SetGradientBackground(not transparent)
         self.plotter.render()
         image = self.plotter.screenshot(transparent_background=transparent, return_img=True)
+        if transparent:
+            renderer.SetGradientBackground(True)
         if self._render_size != self.size:
             image = downsample(image, self.size)
         return image

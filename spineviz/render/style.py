@@ -53,9 +53,9 @@ def _rgb(hex_colour: str) -> RGB:
     return tuple(int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]
 
 
-BONE = Appearance(_rgb("#EDE3C8"), specular=0.35, specular_power=28.0)
-ARCH = replace(BONE, color=_rgb("#E9D9B4"))
-ENDPLATE = replace(BONE, color=_rgb("#F3ECD9"), specular=0.4)
+BONE = Appearance(_rgb("#F4EAD0"), specular=0.35, specular_power=28.0, ambient=0.2, diffuse=0.9)
+ARCH = replace(BONE, color=_rgb("#F1E1BE"))
+ENDPLATE = replace(BONE, color=_rgb("#F7F0DE"), specular=0.4)
 ANNULUS = Appearance(_rgb("#8FA6BF"), opacity=0.45, specular=0.3, specular_power=30.0)
 NUCLEUS = Appearance(_rgb("#DCEBFA"), specular=0.25, specular_power=25.0, ambient=0.2)
 CARTILAGE = Appearance(_rgb("#CFE0EE"), specular=0.3, specular_power=30.0)
