@@ -19,8 +19,8 @@ from .cameras import CameraPose, check_camera, pose_for
 from .style import Appearance, appearance
 
 BACKGROUND_TOP = "#FBFAF7"
-BACKGROUND_BOTTOM = "#D5DBE2"
-"""A soft paper-white to blue-grey gradient: bone and nerves stand out
+BACKGROUND_BOTTOM = "#D6D5D1"
+"""A soft paper-white to warm-grey gradient: bone and nerves stand out
 against it without the hard edge of a black background."""
 
 ANTI_ALIASING = ("none", "msaa", "ssaa")
