@@ -17,6 +17,7 @@ SUBCOMMANDS: tuple[str, ...] = (
     "render",
     "scenes",
     "export",
+    "mri",
 )
 """Modules of :mod:`spineviz.cli`, one per subcommand, in the order ``--help`` lists them."""
 
