@@ -8,6 +8,8 @@ from pathlib import Path
 from spineviz.render.cameras import CAMERAS, PRESETS
 
 from .options import add_model_options, add_state_options, parts_from_args, size_type, state_from_args
+from .scenes import add_render_options as add_scene_render_options
+from .scenes import run_render as run_scene_render
 
 
 def register(subparsers) -> None:
@@ -18,7 +20,7 @@ def register(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="cameras:\n" + "\n".join(f"  {k:10s} {v.description}" for k, v in PRESETS.items()),
     )
-    p.add_argument("-o", "--out", required=True, type=Path, metavar="PNG", help="output image file")
+    p.add_argument("-o", "--out", type=Path, metavar="PNG", help="output image file (a folder with --all)")
     p.add_argument(
         "--size", type=size_type, default=(1920, 1080), metavar="WxH", help="image size (default 1920x1080)"
     )
@@ -28,6 +30,7 @@ def register(subparsers) -> None:
     p.add_argument(
         "--transparent", action="store_true", help="transparent background instead of the gradient"
     )
+    add_scene_render_options(p)
     p.set_defaults(run=run)
 
 
@@ -37,6 +40,10 @@ def run(args: argparse.Namespace) -> int:
 
     from . import UsageError
 
+    if args.scene or args.all:
+        return run_scene_render(args)
+    if args.out is None:
+        raise UsageError("--out: give the image file to write, e.g. --out view.png")
     if args.out.suffix.lower() != ".png":
         raise UsageError(f"--out: {str(args.out)!r} must end in .png")
     state = state_from_args(args)  # bad findings fail before any work

@@ -70,3 +70,77 @@ def run_check(args: argparse.Namespace) -> int:
             file=sys.stderr if bad else sys.stdout,
         )
     return 2 if bad else 0
+
+
+# -- ``spineviz render --scene FILE`` / ``--all --out DIR`` ------------------------------------------
+# The options live here, with the scenes, and ``render`` adds them to its parser.
+
+
+def add_render_options(parser: argparse.ArgumentParser) -> None:
+    """Scene options of ``spineviz render``."""
+    from spineviz.render.scenes.shots import SIZE_PRESETS
+
+    group = parser.add_argument_group(
+        "scenes", "render scene files (docs/scenes.md); the file sets state, camera, parts and labels"
+    )
+    group.add_argument(
+        "--scene", type=Path, action="append", metavar="FILE", help="render a scene file (repeatable)"
+    )
+    group.add_argument("--all", action="store_true", help="render every shipped scene into --out DIR")
+    group.add_argument(
+        "--size-preset",
+        choices=tuple(SIZE_PRESETS),
+        metavar="NAME",
+        help="hero 1920x1080, card 800x600 or square 1080x1080 (instead of --size)",
+    )
+    group.add_argument(
+        "--scale", type=int, choices=(1, 2, 3), default=1, help="pixel density, 2 for retina screens"
+    )
+    group.add_argument("--lang", choices=("nb", "en"), default="nb", help="language of labels (default nb)")
+    group.add_argument("--no-contact-sheet", action="store_true", help="with --all: skip contact-sheet.png")
+
+
+def run_render(args: argparse.Namespace) -> int:
+    """Render scene files: one PNG per scene, named by its id."""
+    from spineviz.render import offscreen
+    from spineviz.render.scenes import SceneError, load_scene, load_scenes
+    from spineviz.render.scenes.shots import SIZE_PRESETS, render_scenes
+
+    from . import UsageError
+
+    if args.scene and args.all:
+        raise UsageError("--scene and --all: give one of them")
+    try:
+        scenes = load_scenes() if args.all else [load_scene(p) for p in args.scene]
+    except SceneError as err:
+        raise UsageError(str(err)) from None
+    out = args.out
+    if args.all or len(scenes) > 1:
+        if out is None:
+            raise UsageError("--out: give a folder for the images, e.g. --out shots/")
+        if out.suffix.lower() == ".png":
+            raise UsageError(f"--out: {str(out)!r} must be a folder when rendering several scenes")
+        folder, single = out, None
+    else:
+        single = out or Path(f"{scenes[0].id}.png")
+        if single.suffix.lower() != ".png":
+            single = single / f"{scenes[0].id}.png"
+        folder = single.parent
+    size = SIZE_PRESETS[args.size_preset] if args.size_preset else args.size
+    offscreen.begin_check()
+    paths = render_scenes(
+        scenes,
+        folder,
+        size=size,
+        scale=args.scale,
+        transparent=args.transparent,
+        lang=args.lang,
+        detail=args.detail,
+        sheet=not args.no_contact_sheet,
+    )
+    if single is not None and paths[0] != single:
+        paths[0].replace(single)
+        paths[0] = single
+    for path in paths:
+        print(path)
+    return 0

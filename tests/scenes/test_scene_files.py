@@ -164,13 +164,13 @@ def test_a_copied_and_edited_scene_loads_with_the_new_values(tmp_path):
     """The physiotherapist's workflow: copy a file, change a few values, use it."""
     source = (Path(SHIPPED[0]).parent / "modic-type-1.toml").read_text(encoding="utf-8")
     edited = source.replace('modic = "1"', 'modic = "2"').replace('inflammation = "on"\n', "")
-    edited = edited.replace('preset = "endplate"', 'preset = "posterior"\nzoom = 1.5')
+    edited = edited.replace('preset = "lateral"\nzoom = 1.5', 'preset = "posterior"\nzoom = 2.5')
     path = tmp_path / "my-patient-view.toml"
     path.write_text(edited, encoding="utf-8")
     scene = load_scene(path)
     assert scene.id == "my-patient-view"
     assert scene.state.modic == "2"
-    assert (scene.camera.preset, scene.camera.zoom) == ("posterior", 1.5)
+    assert (scene.camera.preset, scene.camera.zoom) == ("posterior", 2.5)
 
 
 def test_patterns_select_parts(tmp_path):

@@ -81,6 +81,8 @@ class Camera:
     """
 
     preset: str | None = "lateral"
+    frame: tuple[str, ...] = ()
+    """Patterns of the parts a preset is framed on; empty: the skeleton (bones and discs)."""
     zoom: float = 1.0
     azimuth: float = 0.0
     elevation: float = 0.0

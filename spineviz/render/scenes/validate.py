@@ -63,7 +63,7 @@ TOP_KEYS = (
     "labels",
 )
 REQUIRED_TOP = ("order", "title", "caption", "sources")
-CAMERA_KEYS = ("preset", "zoom", "azimuth", "elevation", "position", "focal_point", "view_up")
+CAMERA_KEYS = ("preset", "frame", "zoom", "azimuth", "elevation", "position", "focal_point", "view_up")
 PARTS_KEYS = ("show", "hide", "highlight", "opacity")
 PANEL_KEYS = ("kind", "sequence", "plane", "position")
 LABEL_KEYS = ("part", "nb", "en", "side")
@@ -251,7 +251,7 @@ def _state(value: Any) -> State:
         raise SceneError(key, text) from None
 
 
-def _camera(value: Any) -> Camera:
+def _camera(value: Any, vocabulary: Sequence[str]) -> Camera:
     table = _table(value, "camera")
     _keys(table, "camera", CAMERA_KEYS)
     explicit = [k for k in ("position", "focal_point", "view_up") if k in table]
@@ -275,9 +275,12 @@ def _camera(value: Any) -> Camera:
             )
         if not any(up):
             raise SceneError("camera.view_up", "is [0, 0, 0]; give a direction such as [0, 0, 1]")
-        return Camera(None, zoom, azimuth, elevation, position, focal, up)
+        if "frame" in table:
+            raise SceneError("camera.frame", "only a preset is framed; remove frame or use a preset")
+        return Camera(None, (), zoom, azimuth, elevation, position, focal, up)
     preset = _choice(table.get("preset", "lateral"), "camera.preset", CAMERAS)
-    return Camera(preset, zoom, azimuth, elevation)
+    frame = _patterns(table.get("frame", []), "camera.frame", vocabulary)
+    return Camera(preset, frame, zoom, azimuth, elevation)
 
 
 def _parts(value: Any, vocabulary: Sequence[str]) -> Parts:
@@ -396,7 +399,7 @@ def scene_from_mapping(data: Mapping[str, Any], *, stem: str) -> Scene:
             "levels", f"{levels} does not contain the affected disc {state.level} (state.level); widen levels"
         )
     vocabulary = known_part_names(levels)
-    camera = _camera(data.get("camera", {}))
+    camera = _camera(data.get("camera", {}), vocabulary)
     parts = _parts(data.get("parts", {}), vocabulary)
     panel = _panel(data["panel"]) if "panel" in data else None
     labels = _labels(data.get("labels", []), vocabulary)
