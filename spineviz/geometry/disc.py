@@ -32,7 +32,7 @@ import numpy as np
 import pyvista as pv
 
 from . import sdf
-from .dimensions import recipe, value
+from .dimensions import VERTEBRAE, recipe, value
 from .frames import Frame, Placement
 from .sdf import rotation_x
 from .surface import contour
@@ -142,8 +142,7 @@ def with_disc_height(place: Placement, disc: str, height_factor: float) -> Place
         Frame(rotation_x(-w_new), np.zeros(3))
     )
     move = base.compose(new_top).compose(old_top.inverse()).compose(base.inverse())
-    order = list(place.frames)
-    above = order[: order.index(geo.lower)]
+    above = VERTEBRAE[: VERTEBRAE.index(geo.lower)]
     frames = {v: (move.compose(f) if v in above else f) for v, f in place.frames.items()}
     discs = dict(place.discs)
     discs[disc] = dataclasses.replace(
@@ -301,6 +300,14 @@ def _nucleus_scale(place: Placement, disc: str, whole: sdf.Field, nucleus_scale:
 # ---------------------------------------------------------------------------
 
 
+def largest_piece(mesh: pv.PolyData) -> pv.PolyData:
+    """The largest connected piece of a mesh (crumbs left by carving dropped)."""
+    if mesh.n_cells == 0:
+        return mesh
+    out = mesh.connectivity("largest")
+    return pv.PolyData(out.points, out.faces).clean()
+
+
 def disc_bounds(place: Placement, disc: str, margin: float = 4.0) -> tuple[float, ...]:
     """World box containing the disc (with ``margin`` mm to spare)."""
     upper, lower = disc.split("-")
@@ -411,6 +418,10 @@ def disc_parts(
     bounds = disc_bounds(place, disc)
     fields = {f"{disc}.annulus": cut(f.annulus), f"{disc}.nucleus": cut(f.nucleus)}
     meshes = {name: contour(field, bounds, spacing=spacing) for name, field in fields.items()}
+    if fissures:
+        # A tear grazing the nucleus' rounded rim can leave a crumb of a few
+        # triangles of annulus; it is no anatomy.
+        meshes = {name: largest_piece(m) for name, m in meshes.items()}
     sides = ("superior", "inferior") if half is None else (half,)
     for side in sides:
         name = f"{disc}.cartilage.{side}"

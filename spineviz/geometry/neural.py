@@ -250,16 +250,20 @@ def _oval_field(path, normal, binormal, ru, rv) -> sdf.Field:
         for i in range(len(path) - 1):
             a, b = path[i], path[i + 1]
             ab = b - a
-            t = np.clip(((p - a) @ ab) / (ab @ ab), 0.0, 1.0)
+            raw = ((p - a) @ ab) / (ab @ ab)
+            t = np.clip(raw, 0.0, 1.0)
             q = p - (a + t[:, None] * ab)
             n = normal[i] * (1 - t[:, None]) + normal[i + 1] * t[:, None]
             m = binormal[i] * (1 - t[:, None]) + binormal[i + 1] * t[:, None]
             u = np.einsum("ij,ij->i", q, n) / (ru[i] * (1 - t) + ru[i + 1] * t)
             v = np.einsum("ij,ij->i", q, m) / (rv[i] * (1 - t) + rv[i + 1] * t)
             r_min = np.minimum(ru[i], rv[i])
-            d = np.minimum(d, (np.hypot(u, v) - 1) * r_min)
-        ends = np.maximum((path[0] - p) @ (path[1] - path[0]), (p - path[-1]) @ (path[-1] - path[-2]))
-        return np.maximum(d, ends / np.linalg.norm(path[1] - path[0]))
+            # Beyond a segment's ends only the neighbouring segment may claim the point.
+            beyond = np.abs(raw - t) * np.sqrt(ab @ ab)
+            d = np.minimum(d, np.maximum((np.hypot(u, v) - 1) * r_min, beyond))
+        t0 = (path[1] - path[0]) / np.linalg.norm(path[1] - path[0])
+        t1 = (path[-1] - path[-2]) / np.linalg.norm(path[-1] - path[-2])
+        return np.maximum(d, np.maximum((path[0] - p) @ t0, (p - path[-1]) @ t1))
 
     return field
 

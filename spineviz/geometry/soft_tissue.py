@@ -20,7 +20,7 @@ import pyvista as pv
 
 from . import sdf
 from .dimensions import VERTEBRAE, recipe, value
-from .disc import disc_fields, disc_frame
+from .disc import disc_fields, disc_frame, largest_piece
 from .frames import Placement
 from .surface import contour
 from .tubes import grid_slab, spline
@@ -60,19 +60,6 @@ def _bone(place: Placement, v: str, *, whole: bool = True) -> sdf.Field:
     shape, frame = place.shapes[v], place.frames[v]
     f = vertebra_field(shape) if whole else body_field(shape)
     return _culled(f, local_bounds(shape), frame.to_local)
-
-
-def _largest_piece(mesh: pv.PolyData) -> pv.PolyData:
-    """Keep the largest connected piece.
-
-    Carving a sheet with bone can leave crumbs of a few triangles where the
-    sheet grazes a process; they are not anatomy.
-    """
-    if mesh.n_cells == 0:
-        return mesh
-    out = mesh.connectivity("largest")
-    out = pv.PolyData(out.points, out.faces).clean()
-    return out
 
 
 # ---------------------------------------------------------------------------
@@ -293,14 +280,14 @@ def build_soft_tissue(
         meshes[f"{d}.plc"] = mesh
         fields[f"{d}.plc"] = field
         ff = flavum_field(place, d)
-        meshes[f"{d}.ligamentum_flavum"] = _largest_piece(
+        meshes[f"{d}.ligamentum_flavum"] = largest_piece(
             contour(ff, flavum_bounds(place, d), spacing=min(spacing, 0.8))
         )
         fields[f"{d}.ligamentum_flavum"] = ff
     for side in ("left", "right"):
         f = multifidus_field(levels, place, side, atrophy=multifidus_atrophy)
         box = _muscle_bounds(levels, place, side)
-        mesh = _largest_piece(contour(f, box, spacing=spacing * 1.8))
+        mesh = largest_piece(contour(f, box, spacing=spacing * 1.8))
         mesh.field_data["fat_fraction"] = np.array([fat_fraction])
         meshes[f"multifidus.{side}"] = mesh
         fields[f"multifidus.{side}"] = f
