@@ -465,11 +465,11 @@ def basivertebral_path(place: Placement, v: str) -> np.ndarray:
     """Control points of the basivertebral nerve: from just behind the body's
     midline, through the posterior vascular foramen, to the body's centre."""
     shape, frame = place.shapes[v], place.frames[v]
+    # It starts on the bone, under the PLC that covers the foramen.
     wall = posterior_wall_y(shape)
-    t = _m("ligaments", "plc_thickness")
     local = np.array(
         [
-            [0.0, wall + t * 0.6, -1.0],
+            [0.0, wall, -1.0],
             [0.0, wall - 3.0, -0.5],
             [0.0, wall - 9.0, 0.8],
             [0.0, wall - 14.0, 2.5],
