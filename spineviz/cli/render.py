@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from spineviz.render.cameras import CAMERAS, PRESETS
+from spineviz.render.scene import ANTI_ALIASING, DEFAULT_ANTI_ALIASING
 
 from .options import add_model_options, add_state_options, parts_from_args, size_type, state_from_args
 from .scenes import add_render_options as add_scene_render_options
@@ -31,6 +32,12 @@ def register(subparsers) -> None:
         "--transparent", action="store_true", help="transparent background instead of the gradient"
     )
     add_scene_render_options(p)
+    p.add_argument(
+        "--aa",
+        choices=ANTI_ALIASING,
+        default=DEFAULT_ANTI_ALIASING,
+        help=f"edge smoothing: fxaa is fast, ssaa smoothest (default: {DEFAULT_ANTI_ALIASING})",
+    )
     p.set_defaults(run=run)
 
 
@@ -52,6 +59,13 @@ def run(args: argparse.Namespace) -> int:
     if not parts:
         raise UsageError("--hide: every part is hidden; nothing left to render")
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    render_png(parts, args.out, size=args.size, camera=args.camera, transparent=args.transparent)
+    render_png(
+        parts,
+        args.out,
+        size=args.size,
+        camera=args.camera,
+        transparent=args.transparent,
+        anti_aliasing=args.aa,
+    )
     print(args.out)
     return 0

@@ -23,11 +23,13 @@ BACKGROUND_BOTTOM = "#D6D5D1"
 """A soft paper-white to warm-grey gradient: bone and nerves stand out
 against it without the hard edge of a black background."""
 
-ANTI_ALIASING = ("none", "msaa", "ssaa")
-DEFAULT_ANTI_ALIASING = "ssaa"
+ANTI_ALIASING = ("fxaa", "ssaa", "msaa", "none")
+DEFAULT_ANTI_ALIASING = "fxaa"
+"""FXAA (a post-process on the finished frame) costs about a tenth of a frame
+on llvmpipe and keeps depth peeling; our SSAA is smoother but about twice
+the cost of a frame, MSAA more still (benchmarks/bench_render.py)."""
 SSAA_SCALE = 1.5
-"""Supersampling factor of our own SSAA: rendered at 1.5× and box-filtered
-down (see benchmarks/bench_render.py for the cost of each choice)."""
+"""Supersampling factor of our own SSAA: rendered at 1.5× and box-filtered down."""
 
 DEFAULT_SIZE = (1920, 1080)
 
@@ -105,9 +107,10 @@ class ScenePresenter:
     ----------
     size : tuple of int, optional
         Image width and height in pixels.
-    anti_aliasing : {"ssaa", "msaa", "none"}, optional
+    anti_aliasing : {"fxaa", "ssaa", "msaa", "none"}, optional
+        ``"fxaa"`` smooths edges in a cheap post-process (the default);
         ``"ssaa"`` renders at :data:`SSAA_SCALE` times the size and filters
-        down; ``"msaa"`` uses 8 OpenGL samples.
+        down (smoothest, for stills); ``"msaa"`` uses 8 OpenGL samples.
     depth_peeling : bool, optional
         Correct ordering of translucent parts (annulus, dural sac).
 
@@ -140,10 +143,13 @@ class ScenePresenter:
             self.plotter.enable_anti_aliasing("msaa", multi_samples=8)
         else:
             self.plotter.disable_anti_aliasing()
+        # Set on the renderer itself: this is a true FXAA pass under EGL too
+        # (pyvista's "fxaa" switch is not what runs there).
+        self.plotter.renderer.SetUseFXAA(self.anti_aliasing == "fxaa")
         self.plotter.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)
         _add_lights(self.plotter)
         if depth_peeling:
-            self.plotter.enable_depth_peeling(number_of_peels=6, occlusion_ratio=0.0)
+            self.plotter.enable_depth_peeling(number_of_peels=4, occlusion_ratio=0.0)
         self.actors: dict[str, pv.Actor] = {}
         self.looks: dict[str, Appearance] = {}
         self.camera = "lateral"
@@ -303,7 +309,8 @@ def render_png(
         A preset of :data:`spineviz.render.cameras.CAMERAS`.
     transparent : bool, optional
         Transparent background instead of the gradient.
-    anti_aliasing : {"ssaa", "msaa", "none"}, optional
+    anti_aliasing : {"fxaa", "ssaa", "msaa", "none"}, optional
+        See :class:`ScenePresenter`.
 
     Returns
     -------

@@ -50,7 +50,7 @@ def test_each_subcommand_explains_itself(capsys, command):
         (["render", "-o", "x.png", "--modic", "7"], "--modic", "0, 1, 2, 3"),
         (["render", "-o", "x.png", "--pfirrmann", "9"], "--pfirrmann", "1, 2, 3, 4, 5"),
         (["render", "-o", "x.jpg"], "--out", ".png"),
-        (["render"], "-o/--out", "required"),
+        (["render"], "--out", "give the image file"),
         (["export", "--format", "obj", "--out", "d"], "--format", "vtp"),
         (["export", "--format", "vtp"], "--out", "required"),
         (["paint"], "COMMAND", "render"),

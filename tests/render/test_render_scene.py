@@ -152,7 +152,7 @@ def test_render_png_writes_the_requested_size(tmp_path):
     ("kwargs", "field"),
     [
         ({"size": (10, 10)}, "size"),
-        ({"anti_aliasing": "fxaa"}, "anti_aliasing"),
+        ({"anti_aliasing": "smaa"}, "anti_aliasing"),
         ({"camera": "top"}, "camera"),
     ],
 )
