@@ -26,6 +26,11 @@ from .surface import contour
 from .tubes import grid_slab, spline
 from .vertebra import arch_landmarks, body_field, local_bounds, vertebra_field
 
+MUSCLE_COARSENING = 1.8
+"""The muscle, a large smooth mass, is contoured on a grid this many times
+coarser than the detail setting's: it keeps the triangle budget for the
+small parts."""
+
 
 def _m(section: str, key: str) -> float:
     return value(recipe()[section][key])
@@ -203,17 +208,21 @@ def flavum_bounds(place: Placement, disc: str) -> tuple[float, ...]:
 # ---------------------------------------------------------------------------
 
 
-def multifidus_field(levels, place: Placement, side: str, *, atrophy: float = 1.0) -> sdf.Field:
+def multifidus_field(
+    levels, place: Placement, side: str, *, atrophy: float = 1.0, spacing: float = 0.0
+) -> sdf.Field:
     """One multifidus: a long mass beside the spinous processes, on the laminae.
 
-    ``atrophy`` scales its cross-section area (1 = healthy).
+    ``atrophy`` scales its cross-section area (1 = healthy).  ``spacing`` is
+    the grid it will be contoured on: half of it is added to the clearance
+    from bone, as a contour may stand that far off its field's zero.
     """
     sx = 1.0 if side == "left" else -1.0
     vs = list(levels.vertebrae)
     i0, i1 = VERTEBRAE.index(vs[0]), VERTEBRAE.index(vs[-1])
     near = VERTEBRAE[max(i0 - 1, 0) : i1 + 2]
     area = _m("muscle", "multifidus_area") * atrophy
-    clearance = _m("muscle", "bone_clearance")
+    clearance = _m("muscle", "bone_clearance") + spacing / 2
     bones = [_bone(place, v) for v in near]
     flava = [flavum_field(place, d) for d in levels.discs]
     # Limits: the mid-heights of the framing half discs (or the ends of the spine).
@@ -285,9 +294,10 @@ def build_soft_tissue(
         )
         fields[f"{d}.ligamentum_flavum"] = ff
     for side in ("left", "right"):
-        f = multifidus_field(levels, place, side, atrophy=multifidus_atrophy)
+        step = spacing * MUSCLE_COARSENING
+        f = multifidus_field(levels, place, side, atrophy=multifidus_atrophy, spacing=step)
         box = _muscle_bounds(levels, place, side)
-        mesh = largest_piece(contour(f, box, spacing=spacing * 1.8))
+        mesh = largest_piece(contour(f, box, spacing=step))
         mesh.field_data["fat_fraction"] = np.array([fat_fraction])
         meshes[f"multifidus.{side}"] = mesh
         fields[f"multifidus.{side}"] = f

@@ -1,0 +1,170 @@
+"""Ligaments and muscle, and the soft parts of the whole model not overlapping."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from spineviz.geometry import surface
+from spineviz.geometry.bones import bone_regions
+from spineviz.geometry.dimensions import recipe
+from spineviz.geometry.disc import disc_frame
+from spineviz.geometry.model import build_model
+from spineviz.geometry.names import DEFAULT_LEVELS, part_names
+from spineviz.geometry.soft_tissue import build_soft_tissue
+
+SOFT_KEYS = ("plc", "ligamentum_flavum", "multifidus")
+
+TOLERANCE = 1.0
+"""How far (mm) one part may seem to enter another: the contour spacing of the
+default detail, since contoured surfaces stand up to about that far off."""
+
+TOUCHING_BY_DESIGN = {
+    frozenset(p)
+    for p in [
+        ("root", "dural_sac"),  # roots leave the sac
+        ("root", "cauda_equina"),  # ... from among the rootlets
+        ("cauda_equina", "dural_sac"),  # the cauda lies inside the sac
+        ("basivertebral", "body"),  # the nerve runs inside its body
+        ("sinuvertebral", "root"),  # it branches off the root
+    ]
+}
+MINE = (
+    "annulus",
+    "nucleus",
+    "cartilage",
+    *SOFT_KEYS,
+    "root",
+    "sinuvertebral",
+    "basivertebral",
+    "dural_sac",
+    "cauda_equina",
+)
+
+
+def kind(name: str) -> str:
+    parts = name.split(".")
+    for k in (*MINE, "body", "arch", "endplate"):
+        if k in parts:
+            return k
+    return name
+
+
+@pytest.fixture(scope="session")
+def model():
+    return build_model("L4-L5")
+
+
+@pytest.fixture(scope="session")
+def soft():
+    from spineviz.geometry.frames import placement
+
+    return build_soft_tissue(DEFAULT_LEVELS, placement(), 1.0)
+
+
+def test_names_are_the_registered_ones(soft):
+    meshes, fields = soft
+    expected = {n for n in part_names(DEFAULT_LEVELS) if set(n.split(".")) & set(SOFT_KEYS)}
+    assert set(meshes) == expected == set(fields)
+
+
+def test_every_part_is_a_valid_solid(soft):
+    meshes, _ = soft
+    assert [n for n, m in meshes.items() if not surface.is_valid_solid(m)] == []
+
+
+def overlaps(model, tol: float):
+    """Pairs (a, b, depth) where vertices of part ``a`` lie deeper than ``tol`` inside ``b``.
+
+    Only pairs with at least one soft-tissue, disc or neural part are looked
+    at (bone against bone is the bones' own test), and the pairs that touch
+    by design are left out.
+    """
+    found = []
+    names = list(model.parts)
+    for a in names:
+        mesh = model.parts[a]
+        pts = mesh.points[:: max(1, mesh.n_points // 4000)]
+        for b in names:
+            if a == b or frozenset((kind(a), kind(b))) in TOUCHING_BY_DESIGN:
+                continue
+            if kind(a) not in MINE and kind(b) not in MINE:
+                continue
+            box = np.array(model.parts[b].bounds).reshape(3, 2)
+            sel = np.all((pts >= box[:, 0] - tol) & (pts <= box[:, 1] + tol), axis=1)
+            if sel.any():
+                d = model.fields[b](pts[sel])
+                if d.min() < -tol:
+                    found.append((a, b, round(float(d.min()), 2)))
+    return found
+
+
+def test_no_part_enters_another(model):
+    assert overlaps(model, TOLERANCE) == []
+
+
+def test_overlap_check_finds_an_overlap(model):
+    # A sac pushed 8 mm forward runs into the discs and bodies.
+    shifted = SimpleNamespace(parts=dict(model.parts), fields=dict(model.fields))
+    shifted.parts["dural_sac"] = model.parts["dural_sac"].translate((0, -8.0, 0), inplace=False)
+    shifted.fields["dural_sac"] = lambda p: model.fields["dural_sac"](p + np.array([0, 8.0, 0]))
+    hit = {(a, b) for a, b, _ in overlaps(shifted, TOLERANCE)}
+    assert ("dural_sac", "L4-L5.annulus") in hit or ("L4-L5.annulus", "dural_sac") in hit
+
+
+def test_plc_lies_on_the_back_of_bodies_and_disc_in_front_of_the_sac(model):
+    plc = model.parts["L4-L5.plc"].points
+    frame = disc_frame(model.placement, "L4-L5")
+    # Between the posterior annulus and the sac: behind the disc's middle, in front of the sac's axis.
+    y = frame.to_local(plc)[:, 1]
+    sac_y = frame.to_local(model.parts["dural_sac"].points)[:, 1]
+    assert y.min() > 5.0
+    assert y.max() < np.median(sac_y)
+    # Thin, and wider over the disc than behind the bodies (hourglass).
+    q = frame.to_local(plc)
+    width_disc = np.ptp(q[np.abs(q[:, 2]) < 1.5, 0])
+    width_body = np.ptp(q[q[:, 2] > q[:, 2].max() - 1.5, 0])
+    assert width_disc > width_body + 4
+    t = recipe()["ligaments"]["plc_thickness"].mean
+    assert surface.signed_volume(model.parts["L4-L5.plc"]) < t * width_disc * np.ptp(q[:, 2])
+
+
+def test_flavum_closes_the_canal_behind_the_sac(model):
+    frame = disc_frame(model.placement, "L4-L5")
+    fl = frame.to_local(model.parts["L4-L5.ligamentum_flavum"].points)
+    sac = frame.to_local(model.parts["dural_sac"].points)
+    level = np.abs(sac[:, 2]) < 3
+    assert fl[:, 1].min() > sac[level, 1].max()
+    # It spans the canal from side to side and touches both laminae.
+    assert np.ptp(fl[:, 0]) > model.placement.shapes["L5"].canal_width * 0.8
+    for v in ("L4", "L5"):
+        d = bone_regions(model.placement.shapes[v])["whole"](
+            model.placement.frames[v].to_local(model.parts["L4-L5.ligamentum_flavum"].points)
+        )
+        assert np.abs(d).min() < 0.5
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_multifidus_lies_beside_the_spinous_processes_off_the_bone(model, side):
+    pts = model.parts[f"multifidus.{side}"].points
+    sx = 1.0 if side == "left" else -1.0
+    assert np.all(sx * pts[:, 0] > 0)
+    for v in DEFAULT_LEVELS.vertebrae:
+        d = bone_regions(model.placement.shapes[v])["whole"](model.placement.frames[v].to_local(pts))
+        assert d.min() > 0.0
+    # It spans the built levels and carries the fat-fraction hook.
+    assert np.ptp(pts[:, 2]) > 50
+    assert model.parts[f"multifidus.{side}"].field_data["fat_fraction"][0] == 0.0
+
+
+def test_hooks(soft):
+    from spineviz.geometry.frames import placement
+
+    meshes, _ = build_soft_tissue(DEFAULT_LEVELS, placement(), 1.0, multifidus_atrophy=0.6, fat_fraction=0.4)
+    thin = surface.signed_volume(meshes["multifidus.left"])
+    assert thin < 0.85 * surface.signed_volume(soft[0]["multifidus.left"])
+    assert meshes["multifidus.left"].field_data["fat_fraction"][0] == 0.4
+    with pytest.raises(ValueError, match="fat_fraction"):
+        build_soft_tissue(DEFAULT_LEVELS, placement(), 1.0, fat_fraction=2.0)
