@@ -8,6 +8,7 @@ from pathlib import Path
 from spineviz.render.export import FORMATS
 
 from .options import add_model_options, add_state_options, parts_from_args, state_from_args
+from .scenes import add_static_options, run_static
 
 FORMAT_HELP = {
     "vtp": "one <part name>.vtp per part (ParaView, PyVista)",
@@ -24,10 +25,9 @@ def register(subparsers) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog="formats:\n" + "\n".join(f"  {k:5s} {v}" for k, v in FORMAT_HELP.items()),
     )
-    p.add_argument("--format", choices=FORMATS, required=True, help="file format (see below)")
-    p.add_argument(
-        "--out", required=True, type=Path, metavar="DIR", help="output directory (created if needed)"
-    )
+    p.add_argument("--format", choices=FORMATS, help="file format (see below)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="output directory (created if needed)")
+    add_static_options(p)
     add_model_options(p)
     add_state_options(p)
     p.set_defaults(run=run)
@@ -38,6 +38,10 @@ def run(args: argparse.Namespace) -> int:
 
     from . import UsageError
 
+    if args.static is not None:
+        return run_static(args)
+    if args.format is None or args.out is None:
+        raise UsageError("--format and --out are required (or --static DIR for the web site of the scenes)")
     if args.out.exists() and not args.out.is_dir():
         raise UsageError(f"--out: {str(args.out)!r} is a file; give a directory")
     state = state_from_args(args)

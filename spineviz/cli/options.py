@@ -28,7 +28,7 @@ def size_type(text: str) -> tuple[int, int]:
     return width, height
 
 
-def add_model_options(parser: argparse.ArgumentParser) -> None:
+def add_model_options(parser: argparse.ArgumentParser, *, hide_default: tuple[str, ...] = ()) -> None:
     """``--levels``, ``--detail`` and ``--hide``: what to build and show."""
     parser.add_argument(
         "--levels",
@@ -43,11 +43,21 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--hide",
         action="append",
-        choices=tuple(GROUPS),
-        default=[],
+        choices=(*GROUPS, "none"),
+        default=None,
         metavar="GROUP",
-        help=f"leave out a structure group; repeat for more ({', '.join(GROUPS)})",
+        help=(
+            f"leave out a structure group; repeat for more ({', '.join(GROUPS)}); "
+            f"default: {', '.join(hide_default) or 'none'}; 'none' shows everything"
+        ),
     )
+    parser.set_defaults(hide_default=tuple(hide_default))
+
+
+def hidden_groups(args: argparse.Namespace) -> set[str]:
+    """The groups ``--hide`` leaves out (its default when not given; nothing for ``none``)."""
+    chosen = args.hide if args.hide is not None else list(args.hide_default)
+    return set() if "none" in chosen else set(chosen)
 
 
 def add_state_options(parser: argparse.ArgumentParser) -> None:
@@ -96,5 +106,5 @@ def parts_from_args(args: argparse.Namespace, state=None) -> dict:
     if not state.is_healthy:
         # The conditions layer does not build findings into the model yet.
         print("note: findings are not drawn yet; showing the healthy segment", file=sys.stderr)
-    hidden = set(args.hide)
+    hidden = hidden_groups(args)
     return {n: m for n, m in parts.items() if group_of(n) not in hidden}

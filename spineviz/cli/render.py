@@ -26,7 +26,8 @@ def register(subparsers) -> None:
         "--size", type=size_type, default=(1920, 1080), metavar="WxH", help="image size (default 1920x1080)"
     )
     p.add_argument("--camera", choices=CAMERAS, default="lateral", help="viewpoint (default: lateral)")
-    add_model_options(p)
+    # An atlas plate of a segment leaves the back muscles out: they cover the arches.
+    add_model_options(p, hide_default=("muscle",))
     add_state_options(p)
     p.add_argument(
         "--transparent", action="store_true", help="transparent background instead of the gradient"

@@ -91,8 +91,8 @@ def _add_lights(plotter: pv.Plotter) -> None:
     """
     plotter.remove_all_lights()
     for position, intensity in (
-        ((-0.8, 1.0, 1.2), 1.0),  # key
-        ((1.0, -0.35, 0.9), 0.45),  # fill
+        ((-0.8, 1.0, 1.2), 0.9),  # key
+        ((1.0, -0.35, 0.9), 0.4),  # fill
         ((0.3, 0.8, -1.0), 0.5),  # rim
     ):
         light = pv.Light(position=position, focal_point=(0.0, 0.0, 0.0), light_type="camera light")

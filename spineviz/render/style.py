@@ -53,7 +53,7 @@ def _rgb(hex_colour: str) -> RGB:
     return tuple(int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]
 
 
-BONE = Appearance(_rgb("#F4EAD0"), specular=0.35, specular_power=28.0, ambient=0.2, diffuse=0.9)
+BONE = Appearance(_rgb("#F1E6CA"), specular=0.35, specular_power=28.0, ambient=0.14, diffuse=0.88)
 ARCH = replace(BONE, color=_rgb("#F1E1BE"))
 ENDPLATE = replace(BONE, color=_rgb("#F7F0DE"), specular=0.4)
 ANNULUS = Appearance(_rgb("#8FA6BF"), opacity=0.45, specular=0.3, specular_power=30.0)

@@ -163,3 +163,17 @@ def test_a_bad_flag_in_a_real_process_has_no_traceback():
     assert done.returncode == 2
     assert "Traceback" not in done.stderr
     assert "--camera" in done.stderr
+
+
+def test_render_leaves_the_muscles_out_unless_asked(fast_model, small_model):
+    from spineviz.cli.options import parts_from_args
+    from spineviz.geometry.names import group_of
+
+    parser = build_parser()
+    assert any(group_of(n) == "muscle" for n in small_model.parts)
+    default = parts_from_args(parser.parse_args(["render", "-o", "a.png"]))
+    assert set(default) == {n for n in small_model.parts if group_of(n) != "muscle"}
+    everything = parts_from_args(parser.parse_args(["render", "-o", "a.png", "--hide", "none"]))
+    assert set(everything) == set(small_model.parts)
+    exported = parts_from_args(parser.parse_args(["export", "--format", "vtp", "--out", "d"]))
+    assert set(exported) == set(small_model.parts)
