@@ -25,14 +25,27 @@ import pyvista as pv
 
 from spineviz.geometry import sdf
 from spineviz.geometry.dimensions import VERTEBRAE
-from spineviz.geometry.disc import disc_parts, with_disc_height
+from spineviz.geometry.disc import disc_fields, disc_frame, disc_parts, with_disc_height
 from spineviz.geometry.frames import Frame, Placement, placement
 from spineviz.geometry.model import DETAIL_SPACING, Model, build_model, check_detail
 from spineviz.geometry.names import Levels
+from spineviz.geometry.neural import RootCompression, build_neural, root_path, sac_parts, sac_semi_axes
 
+from .compression import (
+    FACET_GROWTH,
+    STENOSIS_AREA,
+    facet_field,
+    facet_mesh,
+    root_push,
+    section_area,
+    target_structure,
+)
 from .degeneration import GRADES, STENOSIS_BULGE, osteophyte_mesh
+from .herniation import exit_angle, herniation_field, herniation_mesh
+from .ingrowth import basivertebral_branches, ingrowth_parts
 from .modic import modic_parts
 from .state import State
+from .theories import immune_cells, microfractures, particles
 
 
 @dataclass(frozen=True)
@@ -163,14 +176,32 @@ def c_motion(levels: Levels, detail: str, level: str, pfirrmann: int) -> Piece:
     return Piece(parts, fields)
 
 
+HERNIATED = ("protrusion", "extrusion", "sequestration")
+
+
+def disc_bulge(pfirrmann: int, stenosis: str) -> float:
+    """The affected disc's extra bulge in mm (degeneration plus stenosis)."""
+    return GRADES[pfirrmann].bulge + STENOSIS_BULGE[stenosis]
+
+
 @functools.lru_cache(maxsize=32)
-def c_disc(levels: Levels, detail: str, level: str, pfirrmann: int, stenosis: str, herniation: str) -> Piece:
+def c_disc(
+    levels: Levels,
+    detail: str,
+    level: str,
+    pfirrmann: int,
+    stenosis: str,
+    herniation: str,
+    zone: str,
+    side: str,
+) -> Piece:
     """The affected disc at its grade: height, bulge, nucleus, fissures; rim spurs."""
     grade = GRADES[pfirrmann]
-    bulge = grade.bulge + STENOSIS_BULGE[stenosis]
+    bulge = disc_bulge(pfirrmann, stenosis)
     fissures = grade.fissures
-    if herniation in ("protrusion", "extrusion", "sequestration"):
-        fissures = ()  # the herniation component tears the annulus where it exits
+    if herniation in HERNIATED:
+        # The herniated material leaves through a full-thickness radial tear.
+        fissures = (*fissures, (exit_angle(zone, side), 1.0))
     healthy_disc = (bulge, grade.nucleus_scale, grade.blur, fissures) == (0.0, 1.0, 0.0, ())
     measurements = {"hydration": grade.hydration, "disc_height_factor": grade.height}
     if healthy_disc and grade.height == 1.0:
@@ -226,11 +257,188 @@ def c_modic(
     return Piece(parts)
 
 
+@functools.lru_cache(maxsize=32)
+def c_neural(
+    levels: Levels,
+    detail: str,
+    level: str,
+    pfirrmann: int,
+    herniation: str,
+    zone: str,
+    side: str,
+    stenosis: str,
+) -> Piece:
+    """Herniation part, displaced roots, narrowed dural sac, enlarged facets; contacts."""
+    if herniation == "none" and stenosis == "none" and GRADES[pfirrmann].height == 1.0:
+        return Piece()
+    place = degenerated_placement(level, pfirrmann)
+    spacing = DETAIL_SPACING[detail]
+    bulge = disc_bulge(pfirrmann, stenosis)
+    parts: Parts = {}
+    fields: Fields = {}
+    contacts: list[Contact] = []
+    compression: dict[str, RootCompression] = {}
+    sac_scale = STENOSIS_AREA[stenosis]
+    if herniation != "none":
+        target = target_structure(level, zone, side) if herniation in HERNIATED else "dural_sac"
+        roots = [f"{v}.root.{s}" for v in levels.vertebrae for s in ("left", "right")]
+        paths = {r: root_path(place, *r.split(".root.")) for r in roots}
+        hfield, info = herniation_field(place, level, kind=herniation, zone=zone, side=side, bulge=bulge)
+        if target != "dural_sac" and "exit" in info:
+            # The finding shown is a compressing one: the dome leans toward and
+            # reaches the root its zone names, where that root passes the tear.
+            rp = paths[target]
+            aim = rp.path[int(np.argmin(np.linalg.norm(rp.path - info["exit"], axis=1)))]
+            hfield, info = herniation_field(
+                place, level, kind=herniation, zone=zone, side=side, bulge=bulge, aim=aim
+            )
+        mesh = herniation_mesh(hfield, info, spacing=spacing)
+        for key, value in (("fardon", herniation), ("zone", zone), ("side", side)):
+            mesh.field_data[key] = np.array([value])
+        parts[f"{level}.herniation"] = mesh
+        fields[f"{level}.herniation"] = hfield
+        for r, rp in paths.items():
+            push = root_push(hfield, rp.path, rp.radius)
+            if push is not None:
+                compression[r] = push[0]
+                contacts.append(Contact(r, f"{level}.herniation", round(push[1], 2), round(push[2], 2)))
+        # A herniation against the sac dents it: the sac loses the dented share of its depth.
+        _, b = sac_semi_axes()
+        reach = _sac_penetration(hfield, place, level, levels)
+        if reach > 0:
+            dent = min(reach / (2 * b), 0.6)
+            sac_scale *= 1 - dent
+            contacts.append(Contact("dural_sac", f"{level}.herniation", round(reach, 2), round(dent, 2)))
+    if stenosis != "none":
+        contacts.append(Contact("dural_sac", "stenosis", 0.0, round(1 - STENOSIS_AREA[stenosis], 2)))
+        for s in ("left", "right"):
+            f = facet_field(place, level, s, FACET_GROWTH[stenosis])
+            parts[f"{level}.facet_hypertrophy.{s}"] = facet_mesh(
+                f, place, level, s, FACET_GROWTH[stenosis], spacing
+            )
+            fields[f"{level}.facet_hypertrophy.{s}"] = f
+    discs = {level: disc_fields(place, level, bulge=bulge)}
+    meshes, nfields = build_neural(
+        levels,
+        place,
+        spacing,
+        sac_area_scale={level: sac_scale} if sac_scale != 1.0 else None,
+        root_compression=compression or None,
+        discs=discs,
+    )
+    for r in compression:
+        meshes[r].field_data["compressed"] = np.array([1])
+    if sac_scale < 0.999:
+        meshes["dural_sac"].field_data["compressed"] = np.array([1])
+    parts.update(meshes)
+    fields.update(nfields)
+    area = section_area(meshes["dural_sac"], disc_frame(place, level))
+    return Piece(parts, fields, tuple(contacts), {"dural_sac_area_mm2": round(area, 1)})
+
+
+def _sac_penetration(hfield: sdf.Field, place: Placement, level: str, levels: Levels) -> float:
+    """How deep the herniation reaches into the healthy sac (mm, 0 if not).
+
+    Inside-ness is read from the sac's closed mesh (signed distance to the
+    surface), which does not depend on the exactness of the sac's field.
+    """
+    meshes, _ = sac_parts(levels, place)
+    frame = disc_frame(place, level)
+    g = np.linspace(-12, 12, 25)
+    x, y, z = np.meshgrid(g, np.linspace(8, 40, 65), np.linspace(-14, 8, 23), indexing="ij")
+    pts = frame.to_world(np.c_[x.ravel(), y.ravel(), z.ravel()])
+    near = hfield(pts) < 0
+    if not np.any(near):
+        return 0.0
+    probe = pv.PolyData(pts[near]).compute_implicit_distance(meshes["dural_sac"])
+    inside = np.asarray(probe["implicit_distance"]) < 0
+    if not np.any(inside):
+        return 0.0
+    return float(max(0.0, -hfield(pts[near][inside]).min()))
+
+
+@functools.lru_cache(maxsize=32)
+def c_ingrowth(
+    levels: Levels,
+    detail: str,
+    level: str,
+    pfirrmann: int,
+    ingrowth: bool,
+    modic: str,
+    endplates: str,
+    stenosis: str,
+) -> Piece:
+    """Fibres and vessels in the disc; basivertebral branches next to Modic zones."""
+    if not ingrowth:
+        return Piece()
+    place = degenerated_placement(level, pfirrmann)
+    degenerated = pfirrmann >= 3 or modic != "0"
+    parts: Parts = dict(
+        ingrowth_parts(place, level, degenerated=degenerated, bulge=disc_bulge(pfirrmann, stenosis))
+    )
+    state = State(level=level, modic=modic, modic_endplates=endplates)
+    for v in state.modic_vertebrae:
+        if v in levels.vertebrae and not place.shapes[v].sacral:
+            side = "inferior" if v == state.upper else "superior"
+            parts[f"{v}.basivertebral.branches"] = basivertebral_branches(
+                place.shapes[v], place.frames[v], side=side, count=14
+            )
+    return Piece(parts)
+
+
+@functools.lru_cache(maxsize=32)
+def c_theory(
+    levels: Levels,
+    detail: str,
+    level: str,
+    pfirrmann: int,
+    theory: str,
+    herniation: str,
+    zone: str,
+    side: str,
+) -> Piece:
+    """Overlay of one cause theory."""
+    if theory == "none":
+        return Piece()
+    place = degenerated_placement(level, pfirrmann)
+    if theory == "biomechanical":
+        return Piece(
+            {f"{level}.theory.microfractures": microfractures(place, level, spacing=DETAIL_SPACING[detail])}
+        )
+    frame = disc_frame(place, level)
+    if theory == "bacterial":
+        # Along the new vessels of a degenerated disc (they are the way in).
+        rays = [
+            frame.to_world(np.array([[np.sin(a) * r, np.cos(a) * r, 0.0] for r in np.linspace(24, 8, 6)]))
+            for a in np.radians([-40, -12, 15, 38])
+        ]
+        return Piece({f"{level}.theory.bacteria": particles(rays, radius=0.35, every=2.2, seed=7)})
+    # autoimmune: cells gather where nucleus material is exposed (the tear's exit).
+    kind = herniation if herniation in HERNIATED else "protrusion"
+    _hfield, info = herniation_field(place, level, kind=kind, zone=zone, side=side)
+    return Piece(
+        {
+            f"{level}.theory.immune": immune_cells(
+                info["exit"] + info["normal"] * 3.0, info["normal"], spread=6.0, count=22, seed=3
+            )
+        }
+    )
+
+
 Component = Callable[..., Piece]
 
 COMPONENTS: dict[str, tuple[Component, tuple[str, ...]]] = {
     "motion": (c_motion, ("level", "pfirrmann")),
-    "disc": (c_disc, ("level", "pfirrmann", "stenosis", "herniation")),
+    "disc": (c_disc, ("level", "pfirrmann", "stenosis", "herniation", "herniation_zone", "herniation_side")),
+    "neural": (
+        c_neural,
+        ("level", "pfirrmann", "herniation", "herniation_zone", "herniation_side", "stenosis"),
+    ),
+    "ingrowth": (c_ingrowth, ("level", "pfirrmann", "ingrowth", "modic", "modic_endplates", "stenosis")),
+    "theory": (
+        c_theory,
+        ("level", "pfirrmann", "theory", "herniation", "herniation_zone", "herniation_side"),
+    ),
     "modic": (c_modic, ("level", "modic", "modic_endplates", "modic_extent", "inflammation")),
 }
 """Component name → (builder, the state fields it reads, in argument order)."""

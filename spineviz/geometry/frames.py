@@ -14,13 +14,14 @@ L4–L5 disc), so a part has the same coordinates whichever levels are built.
 from __future__ import annotations
 
 import functools
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from .dimensions import VERTEBRAE, disc_measures, recipe, value
 from .sdf import rotation_x
-from .vertebra import VertebraShape, endplate_rim_z, vertebra_shape
+from .vertebra import VertebraShape, default_facet, endplate_rim_z, vertebra_shape, with_facets
 
 
 @dataclass(frozen=True)
@@ -32,11 +33,12 @@ class Frame:
 
     def to_world(self, points: np.ndarray) -> np.ndarray:
         """Local ``(N, 3)`` points to world coordinates."""
-        return np.asarray(points, float) @ self.rotation.T + self.origin
+        # einsum: numpy's matmul of (N, 3) by (3, 3) is several times slower.
+        return np.einsum("ij,kj->ik", np.asarray(points, float), self.rotation) + self.origin
 
     def to_local(self, points: np.ndarray) -> np.ndarray:
         """World ``(N, 3)`` points to local coordinates."""
-        return (np.asarray(points, float) - self.origin) @ self.rotation
+        return np.einsum("ij,jk->ik", np.asarray(points, float) - self.origin, self.rotation)
 
     def compose(self, other: Frame) -> Frame:
         """``self ∘ other``: first ``other``, then ``self``."""
@@ -150,7 +152,28 @@ def placement() -> Placement:
     # Centre the world on the middle of the L4-L5 disc.
     mid = disc_center(shapes, frames, discs["L4-L5"])
     frames = {k: Frame(f.rotation, f.origin - mid) for k, f in frames.items()}
-    return Placement(shapes, frames, discs)
+    return Placement(share_facet_joints(shapes, frames), frames, discs)
+
+
+def share_facet_joints(
+    shapes: dict[str, VertebraShape], frames: dict[str, Frame]
+) -> dict[str, VertebraShape]:
+    """Shapes whose facet joints are shared with their neighbours.
+
+    Each joint is designed on the lower vertebra's superior articular
+    process (:func:`.vertebra.default_facet`) and moved into the upper
+    vertebra's frame, where it cuts that vertebra's inferior articular
+    process: the two facets then face each other across the joint space
+    whatever the disc heights and angles are.
+    """
+    out = dict(shapes)
+    for upper, lower in itertools.pairwise(VERTEBRAE):
+        joint = default_facet(shapes[lower], "superior")
+        move = frames[upper].inverse().compose(frames[lower])
+        out[upper] = with_facets(
+            out[upper], out[upper].facet_superior, joint.moved(move.rotation, move.origin)
+        )
+    return out
 
 
 def disc_center(shapes, frames, disc: DiscGeometry) -> np.ndarray:

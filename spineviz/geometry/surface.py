@@ -12,7 +12,7 @@ def contour(
     field: Field,
     bounds,
     *,
-    spacing: float,
+    spacing,
     smooth_iterations: int = 12,
 ) -> pv.PolyData:
     """Closed, outward-facing triangle surface of the solid ``field < 0``.
@@ -25,8 +25,10 @@ def contour(
         ``(xmin, xmax, ymin, ymax, zmin, zmax)`` in mm that contain the solid.
         The grid is padded so the surface never touches its edge, which is
         what makes the result closed.
-    spacing : float
-        Grid spacing in mm; the triangle size follows it.
+    spacing : float or (3,) float
+        Grid spacing in mm; the triangle size follows it.  Three values give
+        an anisotropic grid (thin, nearly flat solids such as the bony
+        endplates need a fine step across only).
     smooth_iterations : int, optional
         Windowed-sinc smoothing passes that remove the grid's faint
         terracing without shrinking the solid; 0 switches it off.
@@ -36,16 +38,37 @@ def contour(
     pyvista.PolyData
         Triangles with positive signed volume.  Empty if the solid is empty.
     """
+    spacing = np.broadcast_to(np.asarray(spacing, float), (3,))
     lo = np.asarray(bounds[0::2], float) - 2 * spacing
     hi = np.asarray(bounds[1::2], float) + 2 * spacing
-    vol = sample(field, lo, hi, spacing)
-    dims = np.array(vol.shape[::-1])
-    grid = pv.ImageData(dimensions=dims, spacing=(spacing,) * 3, origin=lo)
-    # Force the padding layer outside: the surface must close inside the grid.
+    return contour_volume(sample(field, lo, hi, spacing), lo, spacing, smooth_iterations=smooth_iterations)
+
+
+def grid_points(vol_shape, origin, spacing) -> np.ndarray:
+    """The ``(N, 3)`` points of a ``[k, j, i]`` volume, x fastest (VTK order)."""
+    nz, ny, nx = vol_shape
+    s = np.broadcast_to(np.asarray(spacing, float), (3,))
+    o = np.asarray(origin, float)
+    z, y, x = np.meshgrid(
+        o[2] + np.arange(nz) * s[2], o[1] + np.arange(ny) * s[1], o[0] + np.arange(nx) * s[0], indexing="ij"
+    )
+    return np.c_[x.ravel(), y.ravel(), z.ravel()]
+
+
+def contour_volume(vol: np.ndarray, origin, spacing, *, smooth_iterations: int = 12) -> pv.PolyData:
+    """Closed outward surface of ``vol < 0`` for a sampled ``[k, j, i]`` volume.
+
+    The outermost layer is forced outside so the surface closes inside the
+    grid; ``vol`` itself is not modified.
+    """
+    spacing = np.broadcast_to(np.asarray(spacing, float), (3,))
+    vol = np.array(vol, dtype=np.float32, copy=True)
+    pad = float(spacing.min())
     for axis in range(3):
         sl = [slice(None)] * 3
         sl[axis] = [0, -1]
-        vol[tuple(sl)] = np.maximum(vol[tuple(sl)], spacing)
+        vol[tuple(sl)] = np.maximum(vol[tuple(sl)], pad)
+    grid = pv.ImageData(dimensions=np.array(vol.shape[::-1]), spacing=tuple(spacing), origin=tuple(origin))
     grid.point_data["d"] = vol.ravel()
     surf = grid.contour([0.0], scalars="d", method="flying_edges", compute_normals=False)
     surf = surf.clean().triangulate()
@@ -66,14 +89,14 @@ def contour(
     return surf
 
 
-BLOCK = 4
+BLOCK = 2
 """Fine grid points per coarse cell edge in :func:`sample`."""
 
 LIPSCHITZ = 1.2
 """Safety factor on how fast a field may change per mm of distance."""
 
 
-def sample(field: Field, lo, hi, spacing: float) -> np.ndarray:
+def sample(field: Field, lo, hi, spacing) -> np.ndarray:
     """Values of ``field`` on a regular grid, exact only near the surface.
 
     A coarse pass (every ``BLOCK``-th point) finds the cells that can hold
@@ -84,18 +107,20 @@ def sample(field: Field, lo, hi, spacing: float) -> np.ndarray:
 
     Returns
     -------
-    (nz, ny, nx) float ndarray
+    (nz, ny, nx) float32 ndarray
         Indexed ``[k, j, i]`` like VTK's image points (x fastest).
     """
     lo = np.asarray(lo, float)
-    n_cells = np.maximum(np.ceil((np.asarray(hi, float) - lo) / (spacing * BLOCK)).astype(int), 1)
-    coarse_axes = [lo[a] + np.arange(n_cells[a] + 1) * spacing * BLOCK for a in range(3)]
+    spacing = np.broadcast_to(np.asarray(spacing, float), (3,))
+    step = spacing * BLOCK
+    n_cells = np.maximum(np.ceil((np.asarray(hi, float) - lo) / step).astype(int), 1)
+    coarse_axes = [lo[a] + np.arange(n_cells[a] + 1) * step[a] for a in range(3)]
     cz, cy, cx = np.meshgrid(coarse_axes[2], coarse_axes[1], coarse_axes[0], indexing="ij")
     coarse = field(np.c_[cx.ravel(), cy.ravel(), cz.ravel()]).reshape(cz.shape)
 
     corner_min = np.abs(coarse)
     near = np.zeros(tuple(n_cells[::-1]), bool)
-    threshold = LIPSCHITZ * spacing * BLOCK * np.sqrt(3.0)
+    threshold = LIPSCHITZ * float(np.linalg.norm(step))
     for dk in (0, 1):
         for dj in (0, 1):
             for di in (0, 1):
@@ -104,16 +129,15 @@ def sample(field: Field, lo, hi, spacing: float) -> np.ndarray:
 
     fine_shape = tuple(n_cells[::-1] * BLOCK + 1)
     # Outside the band every point takes its cell's corner value (same sign).
-    values = np.repeat(np.repeat(np.repeat(coarse, BLOCK, 0), BLOCK, 1), BLOCK, 2)
-    values = values[: fine_shape[0], : fine_shape[1], : fine_shape[2]]
+    values = np.repeat(np.repeat(np.repeat(coarse.astype(np.float32), BLOCK, 0), BLOCK, 1), BLOCK, 2)
+    values = np.ascontiguousarray(values[: fine_shape[0], : fine_shape[1], : fine_shape[2]])
     mask = np.zeros(fine_shape, bool)
     mask[:-1, :-1, :-1] = np.repeat(np.repeat(np.repeat(near, BLOCK, 0), BLOCK, 1), BLOCK, 2)
     mask[1:] |= mask[:-1].copy()
     mask[:, 1:] |= mask[:, :-1].copy()
     mask[:, :, 1:] |= mask[:, :, :-1].copy()
     k, j, i = np.nonzero(mask)
-    pts = np.c_[lo[0] + i * spacing, lo[1] + j * spacing, lo[2] + k * spacing]
-    values = np.ascontiguousarray(values, dtype=float)
+    pts = np.c_[lo[0] + i * spacing[0], lo[1] + j * spacing[1], lo[2] + k * spacing[2]]
     values[k, j, i] = field(pts)
     return values
 

@@ -1,18 +1,83 @@
-"""Lumbar vertebrae as implicit solids: body, endplates and neural arch.
+"""Lumbar vertebrae and the top of the sacrum as implicit solids.
 
 Every vertebra is built in its own local frame — origin at the centre of the
 vertebral body, +x toward the patient's left, +y posterior, +z superior — and
-placed on the lordotic curve by :mod:`.spine`.  All lengths in mm.
+placed on the lordotic curve by :mod:`.frames`.  All lengths in mm.
+
+The bone is one field: a waisted body with concave endplates, blended with
+a neural arch made of rounded, tapering plates (:func:`.sdf.plate`): short
+oval pedicles, broad laminae that meet behind the canal, a blade-shaped
+spinous process, thin transverse processes and articular processes.  The
+arch is symmetric, so one side is modelled and the field is read at
+``|x|``.  The articular processes are cut by the facet joint surface that
+the vertebra shares with its neighbour (:class:`FacetJoint`), so the
+superior process of one vertebra and the inferior process of the one above
+face each other across a joint space of about 1.5 mm.
+
+Published dimensions (endplate width, posterior body height, canal width and
+depth, pedicle width) come from ``meshes/levels.toml``; the proportions that
+the literature does not give were tuned against the Clouthier 2023 mean
+lumbar surface (see ``meshes/README.md``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import sdf
-from .dimensions import recipe, value, vertebra_measures
+from .dimensions import VERTEBRAE, recipe, value, vertebra_measures
+
+# ---------------------------------------------------------------------------
+# shape numbers
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FacetJoint:
+    """One facet joint (the +x one; the other is its mirror), local frame.
+
+    The joint surface is a vertical cylinder of radius ``radius`` whose
+    axis stands ``radius`` mm from ``centre`` along ``normal``: the superior
+    articular process of the lower vertebra lies outside it (its facet is
+    concave and faces posteromedially, along ``normal``), the inferior
+    process of the upper vertebra inside (convex, facing anterolaterally).
+    Each is kept ``gap / 2`` from the surface.
+    """
+
+    centre: tuple[float, float, float]
+    normal: tuple[float, float, float]
+    axis: tuple[float, float, float]
+    radius: float
+    gap: float
+
+    @classmethod
+    def make(cls, centre, normal, axis, *, radius: float, gap: float) -> FacetJoint:
+        """A joint from array-like vectors (stored as tuples: shapes stay hashable)."""
+
+        def vec(v):
+            return tuple(float(c) for c in np.asarray(v, float))
+
+        return cls(vec(centre), vec(normal), vec(axis), float(radius), float(gap))
+
+    def field(self, p: np.ndarray) -> np.ndarray:
+        """Signed distance to the joint surface, negative on the inferior-process side."""
+        n = np.asarray(self.normal)
+        a = np.asarray(self.axis)
+        q = p - (np.asarray(self.centre) + self.radius * n)
+        radial = q - np.outer(q @ a, a)
+        return np.linalg.norm(radial, axis=1) - self.radius
+
+    def moved(self, rotation: np.ndarray, origin: np.ndarray) -> FacetJoint:
+        """The same joint in another frame (``new = rotation @ old + origin``)."""
+        return FacetJoint.make(
+            rotation @ np.asarray(self.centre) + origin,
+            rotation @ np.asarray(self.normal),
+            rotation @ np.asarray(self.axis),
+            radius=self.radius,
+            gap=self.gap,
+        )
 
 
 @dataclass(frozen=True)
@@ -36,10 +101,20 @@ class VertebraShape:
     concavity_superior: float
     concavity_inferior: float
     central_fraction: float
-    waist: float = 0.07
-    squareness: float = 2.6
-    notch: float = 3.0
+    waist: float = 0.045
+    squareness: float = 2.4
+    notch: float = 0.5
     sacral: bool = False
+    pedicle_height: float = 15.0
+    pedicle_angle: float = 15.0
+    transverse_reach: float = 45.0
+    spinous_reach: float = 68.0
+    spinous_height: float = 22.0
+    articular_top: float = 23.0
+    articular_bottom: float = -22.0
+    facet_angle: float = 60.0
+    facet_superior: FacetJoint | None = field(default=None, repr=False)
+    facet_inferior: FacetJoint | None = field(default=None, repr=False)
 
     @property
     def half_width(self) -> float:
@@ -60,12 +135,21 @@ def vertebra_shape(level: str, *, wedge_superior: float = 0.0, wedge_inferior: f
     wedge_superior, wedge_inferior : float, optional
         Tilt of the superior and inferior endplates in degrees, positive when
         the endplate opens toward the front (anterior edge further from the
-        body centre).  :mod:`.spine` sets them so that vertebrae and discs
+        body centre).  :mod:`.frames` sets them so that vertebrae and discs
         together make the published segmental lordosis.
+
+    Returns
+    -------
+    VertebraShape
+        With default facet joints (:func:`default_facet`); :func:`.frames.placement`
+        replaces them by the joints shared with the actual neighbours.
     """
+    if level not in VERTEBRAE:
+        msg = f"level: unknown vertebra {level!r}; allowed: {', '.join(VERTEBRAE)}"
+        raise ValueError(msg)
     m = vertebra_measures(level)
     ep = recipe()["endplate"]
-    return VertebraShape(
+    shape = VertebraShape(
         level=level,
         width=value(m["endplate_width"]),
         depth=value(m["endplate_depth"]),
@@ -79,7 +163,53 @@ def vertebra_shape(level: str, *, wedge_superior: float = 0.0, wedge_inferior: f
         concavity_inferior=value(ep["concavity_inferior"]),
         central_fraction=value(ep["central_fraction"]),
         sacral=level == "S1",
+        pedicle_height=value(m["pedicle_height"]),
+        pedicle_angle=value(m["pedicle_angle"]),
+        transverse_reach=value(m["transverse_reach"]),
+        spinous_reach=value(m["spinous_reach"]),
+        spinous_height=value(m["spinous_height"]),
+        articular_top=value(m["articular_top"]),
+        articular_bottom=value(m["articular_bottom"]),
+        facet_angle=value(m["facet_angle"]),
     )
+    return with_facets(shape, default_facet(shape, "superior"), default_facet(shape, "inferior"))
+
+
+def with_facets(
+    shape: VertebraShape, superior: FacetJoint | None, inferior: FacetJoint | None
+) -> VertebraShape:
+    """A copy of ``shape`` with other facet joints."""
+    from dataclasses import replace
+
+    return replace(shape, facet_superior=superior, facet_inferior=inferior)
+
+
+def default_facet(shape: VertebraShape, side: str) -> FacetJoint | None:
+    """The facet joint above (``"superior"``) or below a vertebra, own frame.
+
+    The superior joint is designed from the vertebra's own numbers: it sits
+    on its superior articular process, at the height of the disc above.  The
+    inferior joint (used when the vertebra below is not known) assumes a
+    typical disc and neighbour.  :func:`.frames.placement` moves the lower
+    vertebra's superior joint into the upper vertebra's frame instead.
+    """
+    if side == "inferior" and shape.sacral:
+        return None
+    b = shape.half_depth
+    hp = shape.posterior_height / 2
+    alpha = np.radians(shape.facet_angle)
+    normal = np.array([-np.sin(alpha), np.cos(alpha), 0.0])
+    x = joint_x(shape)
+    if side == "superior":
+        centre = np.array([x, b + 15.0, hp + 5.5])
+    else:
+        centre = np.array([x - 1.5, b + 14.5, -hp - 7.5])
+    return FacetJoint.make(centre, normal, (0.0, 0.0, 1.0), radius=16.0, gap=1.8)
+
+
+def joint_x(shape: VertebraShape) -> float:
+    """Lateral offset of the superior facet joint's centre."""
+    return shape.canal_width / 2 + 5.0 + (3.0 if shape.sacral else 0.0)
 
 
 # ---------------------------------------------------------------------------
@@ -103,7 +233,8 @@ def endplate_z(shape: VertebraShape, side: str, x: np.ndarray, y: np.ndarray) ->
     """Height of the bony endplate surface facing the disc (local frame).
 
     The centre is a shallow bowl (Wang 2012: 0.7 mm superior, 1.5 mm
-    inferior) over the central ~70% of the diameter, inside a flat rim.
+    inferior) over the central ~70% of the diameter, inside the flat ring
+    apophysis.
     """
     a = shape.half_width * shape.central_fraction
     b = shape.half_depth * shape.central_fraction
@@ -131,7 +262,12 @@ def outline_field(shape: VertebraShape, x: np.ndarray, y: np.ndarray, scale=1.0)
 
 
 def body_field(shape: VertebraShape) -> sdf.Field:
-    """The vertebral body: waisted, with concave endplates and a rounded rim."""
+    """The vertebral body: waisted, with concave endplates and a rounded rim.
+
+    The waist narrows the body by ``waist`` at mid-height; toward each
+    endplate the wall flares out to the ring apophysis, the thick cortical
+    rim on which the disc's annulus inserts.
+    """
 
     def field(p: np.ndarray) -> np.ndarray:
         x, y, z = p[:, 0], p[:, 1], p[:, 2]
@@ -139,11 +275,14 @@ def body_field(shape: VertebraShape) -> sdf.Field:
         bottom = endplate_z(shape, "inferior", x, y)
         half = np.maximum((top - bottom) / 2, 1.0)
         t = np.clip((z - (top + bottom) / 2) / half, -1.0, 1.0)
-        # Waist: narrowest at mid-height, flaring to the endplate rims.
-        scale = 1.0 - shape.waist * (1.0 - t * t)
+        scale = 1.0 - shape.waist * (1.0 - t * t) ** 1.5
         radial = outline_field(shape, x, y, scale)
+        if shape.sacral:
+            # Only the top of the sacrum is drawn: the first segment ends in
+            # a flat cut, and the body widens into the alae below its rim.
+            bottom = np.full_like(z, -shape.posterior_height / 2)
         vertical = sdf.slab(z, bottom, top)
-        return sdf.smooth_intersect(radial, vertical, 2.0)
+        return sdf.smooth_intersect(radial, vertical, 1.5)
 
     return field
 
@@ -155,7 +294,12 @@ def body_field(shape: VertebraShape) -> sdf.Field:
 
 @dataclass(frozen=True)
 class ArchLandmarks:
-    """Key points of the posterior elements in the local frame (mm)."""
+    """Key points of the posterior elements in the local frame (mm), +x side.
+
+    Mirror ``x`` for the other side.  The points are where the parts are
+    built from, so other structures (nerve roots, ligaments, muscles) can be
+    placed against the bone without searching it.
+    """
 
     pedicle_front: np.ndarray
     pedicle_back: np.ndarray
@@ -166,65 +310,317 @@ class ArchLandmarks:
     transverse_tip: np.ndarray
     superior_facet: np.ndarray
     inferior_facet: np.ndarray
+    pedicle_center: np.ndarray = None
+    foramen_center: np.ndarray = None
+    """Centre of the intervertebral foramen below this vertebra's pedicle,
+    behind the disc below: where this level's nerve root leaves the canal."""
+    lamina_inner_top: np.ndarray = None
+    """The canal-facing surface of the lamina near its upper edge (where the
+    ligamentum flavum from the vertebra above inserts)."""
+    lamina_inner_bottom: np.ndarray = None
+    """The canal-facing surface of the lamina near its lower edge."""
+    facet_joint_superior: np.ndarray | None = None
+    """Centre of the facet joint with the vertebra above (joint space)."""
+    facet_joint_inferior: np.ndarray | None = None
+    """Centre of the facet joint with the vertebra below (joint space)."""
+    canal_center: np.ndarray = None
+    """Middle of the vertebral canal at pedicle height, on the midline."""
+
+
+@dataclass(frozen=True)
+class _ArchPlan:
+    """Internal: the plates of one side of the arch and their key points."""
+
+    pedicle: tuple
+    lamina: tuple
+    spinous: tuple
+    transverse: tuple
+    superior_process: tuple
+    inferior_process: tuple | None
+    pars: tuple
+    ped_front: np.ndarray
+    ped_back: np.ndarray
+    ped_center: np.ndarray
+    lam_top: np.ndarray
+    lam_bottom: np.ndarray
+    sp_root: np.ndarray
+    sp_tip: np.ndarray
+    tp_tip: np.ndarray
+    sup_tip: np.ndarray
+    inf_tip: np.ndarray
+    canal_back_y: float
+
+
+def _plan(shape: VertebraShape) -> _ArchPlan:
+    b = shape.half_depth
+    hp = shape.posterior_height / 2
+    cw = shape.canal_width / 2
+    pw = shape.pedicle_width / 2
+    ph = shape.pedicle_height / 2
+    # The pedicle's narrowest point (where its width is measured) stands just
+    # behind the body; its medial wall bounds the canal there.
+    y_isthmus = b + 4.0
+    pc = np.array([cw + pw, y_isthmus, hp - ph - 2.5])
+    tan = np.tan(np.radians(shape.pedicle_angle))
+    ped_front = pc + np.array([-tan * 10.0, -10.0, 0.0])
+    ped_back = pc + np.array([tan * 6.0, 6.0, 0.5])
+    canal_back = b + shape.canal_depth
+    # Lamina: a broad plate from behind the pedicle to the midline behind
+    # the canal, sloping back as it goes down.
+    lam_lat = np.array([cw + 1.5, b + 11.0, 0.0])
+    lam_med = np.array([-1.0, canal_back + 3.0, 0.0])
+    # The sacral laminae leave a wide L5-S1 interlaminar window.
+    lam_top_z = hp * (0.1 if shape.sacral else 0.55)
+    lam_bot_z = -hp - 4.0
+    thick = 3.4
+    sp_root = np.array([0.0, canal_back + 4.0, -hp * 0.15])
+    sp_tip = np.array([0.0, shape.spinous_reach - 6.0, -hp * 0.35])
+    sup = shape.facet_superior
+    n_sup = np.asarray(sup.normal) if sup is not None else np.array([-0.87, 0.5, 0.0])
+    t_sup = np.array([n_sup[1], -n_sup[0], 0.0])  # along the joint, anteromedial → posterolateral
+    if t_sup[1] < 0:
+        t_sup = -t_sup
+    jc = np.asarray(sup.centre) if sup is not None else np.array([cw + 3.5, b + 13.5, hp + 5.5])
+    sup_tip = jc + np.array([0.0, 0.0, shape.articular_top - jc[2] - 4.0])
+    sup_base = np.array([pc[0] - 1.0, pc[1] + 6.0, pc[2] + 2.0])
+    # The superior process: a thick curved blade behind the joint's outer side.
+    sp_off = -(2.5 + 0.75) * n_sup
+    superior_process = (
+        sup_base + sp_off * 0.5,
+        sup_tip + sp_off + 1.5 * t_sup,
+        (0.0, 0.0, 0.0),
+        (7.0, 7.0),
+        (4.0, 3.0),
+        2.5,
+        t_sup,
+    )
+    inf = shape.facet_inferior
+    if inf is not None:
+        n_inf = np.asarray(inf.normal)
+        inf_c = np.asarray(inf.centre)
+        # The process ends about 9 mm below the joint's centre, whatever
+        # the disc below: a thin disc must not push it into the pedicle below.
+        inf_tip = np.array(
+            [inf_c[0] - 1.0, inf_c[1] + 2.0, max(shape.articular_bottom + 1.0, inf_c[2] - 9.0)]
+        )
+        inf_top = np.array([cw * 0.7, canal_back + 1.0, -hp * 0.2])
+        inferior_process = (inf_top, inf_tip + 2.0 * n_inf, n_inf, (5.0, 5.5), (5.0, 4.5), 3.5, None)
+    else:
+        inf_tip = np.array([cw * 0.9, canal_back + 4.0, lam_bot_z])
+        inferior_process = None
+    tp_root = np.array([pc[0] + pw * 0.3, pc[1] + 5.0, pc[2] + 2.5])
+    tp_tip = np.array([shape.transverse_reach - 3.0, tp_root[1] + 8.0, tp_root[2]])
+    return _ArchPlan(
+        pedicle=(ped_front, ped_back, (ph, ph), (pw * 0.9, pw), min(pw, ph) * 0.6),
+        lamina=(lam_lat, lam_med, lam_top_z, lam_bot_z, thick),
+        spinous=(sp_root, sp_tip),
+        transverse=(tp_root, tp_tip),
+        superior_process=superior_process,
+        inferior_process=inferior_process,
+        pars=(np.array([pc[0] - 1.5, pc[1] + 8.0, pc[2] - 2.0]), inf_tip),
+        ped_front=ped_front,
+        ped_back=ped_back,
+        ped_center=pc,
+        lam_top=np.array([cw * 0.6, canal_back - 1.0, lam_top_z]),
+        lam_bottom=np.array([cw * 0.6, canal_back + 3.0, lam_bot_z]),
+        sp_root=sp_root,
+        sp_tip=sp_tip,
+        tp_tip=tp_tip,
+        sup_tip=sup_tip,
+        inf_tip=inf_tip,
+        canal_back_y=canal_back,
+    )
 
 
 def arch_landmarks(shape: VertebraShape) -> ArchLandmarks:
-    """Right-hand (+x mirrored) landmarks of the arch from the shape numbers."""
+    """Landmarks of the arch (the +x side; mirror ``x`` for the other side)."""
+    pl = _plan(shape)
+    hp = shape.posterior_height / 2
+    b = shape.half_depth
+    lat = pl.lamina[0]
+    med = pl.lamina[1]
+    # Inner (canal) face of the lamina: the plate's anterior face, part way
+    # from its lateral end to the midline.
+    d = med - lat
+    d[2] = 0.0
+    d /= np.linalg.norm(d)
+    inward = np.array([d[1], -d[0], 0.0])
+    if inward[1] > 0:
+        inward = -inward
+    mid = lat + 0.45 * (med - lat)
+    t = pl.lamina[4]
+    ped_bottom = pl.ped_center[2] - shape.pedicle_height / 2
+    foramen_z = (ped_bottom + (-hp - 4.0)) / 2 - 2.0
+    return ArchLandmarks(
+        pedicle_front=pl.ped_front,
+        pedicle_back=pl.ped_back,
+        lamina_top=pl.lam_top,
+        lamina_bottom=pl.lam_bottom,
+        spinous_root=pl.sp_root,
+        spinous_tip=np.array([0.0, shape.spinous_reach, pl.sp_tip[2]]) if not shape.sacral else pl.sp_root,
+        transverse_tip=pl.tp_tip,
+        superior_facet=pl.sup_tip,
+        inferior_facet=pl.inf_tip,
+        pedicle_center=pl.ped_center,
+        foramen_center=np.array([pl.ped_center[0] - 1.0, b + 3.5, foramen_z]),
+        lamina_inner_top=np.array([mid[0], mid[1], pl.lamina[2] - 2.0]) + t * inward,
+        lamina_inner_bottom=np.array([mid[0], mid[1], pl.lamina[3] + 3.0]) + t * inward,
+        facet_joint_superior=None if shape.facet_superior is None else np.array(shape.facet_superior.centre),
+        facet_joint_inferior=None if shape.facet_inferior is None else np.array(shape.facet_inferior.centre),
+        canal_center=np.array([0.0, (b + pl.canal_back_y) / 2, pl.ped_center[2]]),
+    )
+
+
+def _plate_box(a, b, extent):
+    lo = np.minimum(a, b) - extent
+    hi = np.maximum(a, b) + extent
+    return lo, hi
+
+
+def _plate(p, a, b, up, hh, ht, r, margin, cut=None):
+    """A culled :func:`.sdf.plate`, optionally intersected with ``cut``."""
+    hh = np.broadcast_to(np.asarray(hh, float), (2,))
+    ht = np.broadcast_to(np.asarray(ht, float), (2,))
+    lo, hi = _plate_box(a, b, max(hh.max(), ht.max()))
+
+    def primitive(q):
+        d = sdf.plate(q, a, b, up=up, half_height=hh, half_thickness=ht, radius=r)
+        return d if cut is None else sdf.smooth_intersect(d, cut(q), 1.0)
+
+    return sdf.culled(p, primitive, lo, hi, margin)
+
+
+BLEND = 3.0
+"""Blend radius (mm) where arch pieces meet: fillets, not seams."""
+
+CULL = 10.0
+"""Beyond this distance (mm) from its bounding box a primitive is not
+evaluated (:func:`.sdf.culled`): more than any blend radius, and more than
+the narrow band of the contouring grid at the default detail."""
+
+
+def _side_field(shape: VertebraShape) -> sdf.Field:
+    """One (+x) side of the arch including the midline pieces."""
+    pl = _plan(shape)
+    hp = shape.posterior_height / 2
+    m = CULL
+    sup_joint = shape.facet_superior
+    inf_joint = shape.facet_inferior
+    # Each articular process keeps to its own side of the joint surface.
+    sup_cut = None if sup_joint is None else (lambda q: sup_joint.gap / 2 - sup_joint.field(q))
+    inf_cut = None if inf_joint is None else (lambda q: inf_joint.field(q) + inf_joint.gap / 2)
+    # After the blends, everything of this vertebra near a joint is cut
+    # again, so no fillet or neighbouring plate narrows the joint space.
+    zones = []
+    if sup_joint is not None:
+        c = np.asarray(sup_joint.centre)
+        zones.append((sup_cut, c + np.array([-11.0, -11.0, -12.0]), c + np.array([11.0, 11.0, 14.0])))
+    if inf_joint is not None:
+        c = np.asarray(inf_joint.centre)
+        # Not in front of the joint: the pedicle there stays whole.
+        zones.append((inf_cut, c + np.array([-11.0, -6.0, -14.0]), c + np.array([11.0, 11.0, 7.0])))
+
+    def field(p: np.ndarray) -> np.ndarray:
+        a, b, hh, ht, r = pl.pedicle
+        d = _plate(p, a, b, (0, 0, 1), hh, ht, r, m)
+
+        lat, med, ztop, zbot, thick = pl.lamina
+        # The lamina slopes back by ~4 mm from its upper to its lower edge.
+        mid_z = (ztop + zbot) / 2
+        half_h = (ztop - zbot) / 2
+        up = np.array([0.0, -0.2, 1.0])
+        lam = _plate(
+            p, lat + np.array([0, 0, mid_z]), med + np.array([0, 0, mid_z]), up, half_h, thick, 2.5, m
+        )
+        d = sdf.smooth_union(d, lam, BLEND)
+
+        # Pars interarticularis: the lamina's thick lateral pillar running
+        # down from behind the pedicle to the inferior articular process.
+        top, bottom = pl.pars
+        pars = _plate(p, top, bottom, (1, -0.3, 0), (4.5, 4.0), (4.0, 4.0), 3.5, m)
+        d = sdf.smooth_union(d, pars, BLEND)
+
+        root, tip = pl.transverse
+        if shape.sacral:
+            tp = _ala(p, shape, m)
+        else:
+            tp = _plate(p, root, tip, (0, -0.15, 1), (4.8, 2.8), (3.0, 2.0), 1.9, m)
+        d = sdf.smooth_union(d, tp, BLEND + 1.0)
+
+        a, b, _, hh, ht, r, _t = pl.superior_process
+        sap = _plate(p, a, b, _t, hh, ht, r, m, cut=sup_cut)
+        d = sdf.smooth_union(d, sap, BLEND)
+
+        if pl.inferior_process is not None:
+            a, b, n, hh, ht, r, _ = pl.inferior_process
+            iap = _plate(p, a, b, n, hh, ht, r, m, cut=inf_cut)
+            d = sdf.smooth_union(d, iap, BLEND)
+
+        root, tip = pl.spinous
+        if shape.sacral:
+            # The first sacral tubercle: a low crest on the fused laminae.
+            sp = _plate(p, root, root + np.array([0, 6.0, -4.0]), (0, 0, 1), (6.0, 4.0), (2.5, 2.5), 2.0, m)
+        else:
+            hs = shape.spinous_height / 2
+            sp = _plate(p, root, tip, (0, 0.15, 1), (hp * 0.75, hs), (2.6, 3.4), 2.4, m)
+            tubercle = _plate(
+                p,
+                tip + np.array([0, -4.0, 0]),
+                tip + np.array([0, 5.5, 0]),
+                (0, 0, 1),
+                hs * 0.82,
+                4.0,
+                3.8,
+                m,
+            )
+            sp = sdf.smooth_union(sp, tubercle, 3.0)
+        d = sdf.smooth_union(d, sp, BLEND)
+        for cut, lo, hi in zones:
+            d = _zone_cut(p, d, cut, lo, hi)
+        return d
+
+    return field
+
+
+def _zone_cut(p: np.ndarray, d: np.ndarray, cut, lo, hi) -> np.ndarray:
+    """Intersect ``d`` with ``cut`` inside the box ``lo``–``hi``, fading out
+    over 3 mm around it (a continuous field: no seam at the box's faces)."""
+    ramp = 3.0
+    x, y, z = p[:, 0], p[:, 1], p[:, 2]
+    near = (
+        (x >= lo[0] - ramp)
+        & (x <= hi[0] + ramp)
+        & (y >= lo[1] - ramp)
+        & (y <= hi[1] + ramp)
+        & (z >= lo[2] - ramp)
+        & (z <= hi[2] + ramp)
+    )
+    if not near.any():
+        return d
+    q = p[near]
+    relaxed = cut(q) - 8.0 * sdf.box_distance(q, lo, hi)
+    out = d.copy()
+    out[near] = sdf.smooth_intersect(d[near], relaxed, 1.0)
+    return out
+
+
+def _ala(p: np.ndarray, shape: VertebraShape, margin: float) -> np.ndarray:
+    """Stub of the sacral ala: a broad wing from the body's side, sloping down."""
     b = shape.half_depth
     hp = shape.posterior_height / 2
-    ped_x = shape.canal_width / 2 + shape.pedicle_width / 2
-    back = b + shape.canal_depth
-    return ArchLandmarks(
-        pedicle_front=np.array([ped_x, b - 5.0, hp * 0.25]),
-        pedicle_back=np.array([ped_x, b + 9.0, hp * 0.3]),
-        lamina_top=np.array([ped_x - 3.0, b + 11.0, hp * 0.7]),
-        lamina_bottom=np.array([shape.canal_width * 0.35, back + 2.0, -hp * 0.6]),
-        spinous_root=np.array([0.0, back + 3.0, -hp * 0.1]),
-        spinous_tip=np.array([0.0, back + 32.0, -hp * 0.4]),
-        transverse_tip=np.array([shape.width * 0.95, b + 15.0, hp * 0.75]),
-        superior_facet=np.array([ped_x + 1.0, b + 16.0, hp + 13.0]),
-        inferior_facet=np.array([shape.canal_width * 0.5, back + 5.0, -hp - 7.0]),
-    )
+    root = np.array([shape.half_width * 0.6, b * 0.3, -2.0])
+    tip = np.array([shape.transverse_reach - 8.0, b * 0.55, -6.0])
+    return _plate(p, root, tip, (0, 0, 1), (hp - 1.0, hp - 4.0), (11.0, 8.0), 5.0, margin)
 
 
 def arch_field(shape: VertebraShape) -> sdf.Field:
     """Pedicles, laminae, spinous, transverse and articular processes."""
-    lm = arch_landmarks(shape)
-    mirror = np.array([-1.0, 1.0, 1.0])
-    pw = shape.pedicle_width / 2
-
-    def one_side(p: np.ndarray, s: np.ndarray) -> np.ndarray:
-        pedicle = sdf.flat_rod(
-            p, lm.pedicle_front * s, lm.pedicle_back * s, 7.0, 6.0, normal=(1, 0, 0), flatness=min(pw / 7.0, 1.0)
-        )
-        lamina = sdf.flat_rod(
-            p, lm.lamina_top * s, lm.lamina_bottom * s, 5.5, 5.0, normal=(0, 0.8, -0.6), flatness=0.6
-        )
-        lamina = sdf.smooth_union(
-            lamina,
-            sdf.flat_rod(p, lm.lamina_bottom * s, lm.spinous_root, 5.0, 5.5, normal=(0, 1, 0), flatness=0.7),
-            3.0,
-        )
-        transverse = sdf.flat_rod(
-            p, lm.pedicle_back * s + np.array([0, 0, 1.0]), lm.transverse_tip * s, 4.5, 3.2, normal=(0, 1, 0.2), flatness=0.6
-        )
-        sup = sdf.flat_rod(
-            p, lm.pedicle_back * s + np.array([0, 2.0, 3.0]), lm.superior_facet * s, 5.5, 5.0, normal=(s[0] * 0.8, -0.6, 0), flatness=0.65
-        )
-        inf = sdf.flat_rod(
-            p, lm.lamina_bottom * s + np.array([0, 0, 2.0]), lm.inferior_facet * s, 5.0, 4.5, normal=(s[0] * 0.8, -0.6, 0), flatness=0.7
-        )
-        d = sdf.smooth_union(pedicle, lamina, 3.0)
-        d = sdf.smooth_union(d, transverse, 3.0)
-        d = sdf.smooth_union(d, sup, 2.5)
-        return sdf.smooth_union(d, inf, 2.5)
+    side = _side_field(shape)
 
     def field(p: np.ndarray) -> np.ndarray:
-        right = one_side(p, np.ones(3))
-        left = one_side(p, mirror)
-        spinous = sdf.flat_rod(p, lm.spinous_root, lm.spinous_tip, 8.0, 9.5, normal=(1, 0, 0), flatness=0.4)
-        d = sdf.smooth_union(right, left, 2.0)
-        return sdf.smooth_union(d, spinous, 3.0)
+        q = np.array(p, dtype=float, copy=True)
+        q[:, 0] = np.abs(q[:, 0])
+        return side(q)
 
     return field
 
@@ -235,13 +631,15 @@ def vertebra_field(shape: VertebraShape) -> sdf.Field:
     arch = arch_field(shape)
 
     def field(p: np.ndarray) -> np.ndarray:
-        return sdf.smooth_union(body(p), arch(p), 3.0)
+        return sdf.smooth_union(body(p), arch(p), 3.5)
 
     return field
 
 
 def local_bounds(shape: VertebraShape) -> tuple[float, ...]:
     """A box in the local frame that contains the whole vertebra."""
-    reach = shape.half_depth + shape.canal_depth + 45.0
-    half_h = shape.posterior_height / 2 + 25.0
-    return (-shape.width - 8, shape.width + 8, -shape.half_depth - 8, reach, -half_h, half_h)
+    reach = max(shape.spinous_reach, shape.half_depth + shape.canal_depth + 20.0) + 6.0
+    top = max(shape.articular_top, shape.posterior_height / 2) + 4.0
+    bottom = min(shape.articular_bottom, -shape.posterior_height / 2) - 4.0
+    half_x = max(shape.transverse_reach, shape.half_width) + 5.0
+    return (-half_x, half_x, -shape.half_depth - 6, reach, bottom, top)

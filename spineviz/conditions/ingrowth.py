@@ -1,0 +1,167 @@
+"""Nerve fibres and small blood vessels growing into the disc and endplates.
+
+The article's figure A vs B, and the design reference (section 7): in a
+healthy disc nerve fibres stay in the outer third of the annulus, mostly at
+the back (Freemont 1997); in a degenerated disc new fibres and small vessels
+grow into the inner annulus, the nucleus (along fissures) and the endplates,
+and the basivertebral nerve's branches in the endplate multiply next to Modic
+changes.  Fibres and vessels are thin closed tubes, one part each.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyvista as pv
+
+from spineviz.geometry.disc import disc_fields, disc_frame
+from spineviz.geometry.frames import Frame, Placement
+from spineviz.geometry.tubes import sweep
+from spineviz.geometry.vertebra import VertebraShape, endplate_z
+
+FIBRE_RADIUS = 0.18
+VESSEL_RADIUS = 0.28
+
+
+@dataclass(frozen=True)
+class Ray:
+    """A radial line through the annulus at one direction (disc frame, mid-height)."""
+
+    angle: float
+    inner: float  # distance of the nucleus border from the centre
+    outer: float  # distance of the outer wall from the centre
+
+    def point(self, depth: float, z: float = 0.0) -> np.ndarray:
+        """Point at ``depth`` (0 = outer wall, 1 = nucleus border) and height ``z``."""
+        a = np.radians(self.angle)
+        r = self.outer - depth * (self.outer - self.inner)
+        return np.array([r * np.sin(a), r * np.cos(a), z])
+
+
+def annulus_ray(fields, frame: Frame, angle: float) -> Ray:
+    """Where the nucleus border and the outer wall lie along one direction."""
+    a = np.radians(angle)
+    r = np.linspace(0.0, 60.0, 601)
+    pts = frame.to_world(r[:, None] * np.array([np.sin(a), np.cos(a), 0.0]))
+    inner = r[np.nonzero(fields.nucleus(pts) < 0)[0].max()] if np.any(fields.nucleus(pts) < 0) else r[0]
+    outer = r[np.nonzero(fields.whole(pts) < 0)[0].max()]
+    return Ray(angle, float(inner), float(outer))
+
+
+def fibre_depth(fields, frame: Frame, points: np.ndarray) -> np.ndarray:
+    """Depth of world points into the annulus: 0 at the outer wall, 1 at the nucleus border.
+
+    Measured along the radial direction of each point in the disc frame.
+    """
+    q = frame.to_local(points)
+    angles = np.degrees(np.arctan2(q[:, 0], q[:, 1]))
+    r = np.hypot(q[:, 0], q[:, 1])
+    out = np.empty(len(q))
+    for i, (a, ri) in enumerate(zip(angles, r, strict=True)):
+        ray = annulus_ray(fields, frame, float(a))
+        out[i] = (ray.outer - ri) / max(ray.outer - ray.inner, 1e-6)
+    return out
+
+
+def _paths(rays: list[Ray], depths: np.ndarray, heights: np.ndarray, rng) -> list[np.ndarray]:
+    paths = []
+    for ray, depth, z in zip(rays, depths, heights, strict=True):
+        n = 5
+        ts = np.linspace(-0.12, depth, n)  # start just outside the wall
+        wobble = rng.normal(0.0, 0.35, (n, 3)) * np.r_[0.0, [1.0] * (n - 1)][:, None]
+        pts = np.array([ray.point(t, z + 0.6 * np.sin(3 * t + ray.angle)) for t in ts]) + wobble * [1, 1, 0.5]
+        paths.append(pts)
+    return paths
+
+
+def _merge(meshes: list[pv.PolyData]) -> pv.PolyData:
+    if not meshes:
+        return pv.PolyData()
+    out = meshes[0].merge(meshes[1:], merge_points=False) if len(meshes) > 1 else meshes[0]
+    return pv.PolyData(out.points, out.faces) if not isinstance(out, pv.PolyData) else out
+
+
+def ingrowth_parts(
+    place: Placement, disc: str, *, degenerated: bool, bulge: float = 0.0
+) -> dict[str, pv.PolyData]:
+    """Fibres and vessels of one disc in world coordinates.
+
+    Parameters
+    ----------
+    place : Placement
+        Placement of the segment (degenerated height included).
+    disc : str
+        ``"L4-L5"``.
+    degenerated : bool
+        False: the healthy pattern (outer third, mostly at the back);
+        True: ingrowth deep into the annulus, the nucleus and the endplates.
+    bulge : float, optional
+        The disc's bulge (so the fibres start at its wall).
+
+    Returns
+    -------
+    dict
+        ``{"L4-L5.fibres": …, "L4-L5.vessels": …}``; ``field_data["max_depth"]``
+        holds the deepest reach as a share of the annulus thickness.
+    """
+    fields = disc_fields(place, disc, bulge=bulge)
+    frame = disc_frame(place, disc)
+    rng = np.random.default_rng(5 if degenerated else 3)
+    # Mostly at the back: directions crowd around 0° (posterior).
+    n_f = 26 if degenerated else 16
+    angles = np.clip(rng.normal(0.0, 55.0, n_f), -150, 150)
+    rays = [annulus_ray(fields, frame, a) for a in angles]
+    upper, lower = disc.split("-")
+    height = place.discs[disc].posterior_height
+    heights = rng.uniform(-0.3, 0.3, n_f) * height
+    # Degenerated: inner annulus and into the nucleus; healthy: the outer third only.
+    depths = rng.uniform(0.45, 1.25, n_f) if degenerated else rng.uniform(0.08, 0.3, n_f)
+    fibre_paths = [frame.to_world(p) for p in _paths(rays, depths, heights, rng)]
+    n_v = 12 if degenerated else 5
+    vrays = rays[:n_v]
+    vdepth = depths[:n_v] * (0.9 if degenerated else 0.5)
+    vessel_paths = [frame.to_world(p) for p in _paths(vrays, vdepth, heights[:n_v] + 0.8, rng)]
+    if degenerated:
+        # New fibres and vessels also cross the endplates into the disc.
+        for v, side, sign in ((upper, "inferior", -1.0), (lower, "superior", 1.0)):
+            shape, f = place.shapes[v], place.frames[v]
+            for k in range(5):
+                x, y = rng.uniform(-0.5, 0.5) * shape.half_width, rng.uniform(-0.5, 0.4) * shape.half_depth
+                ez = float(endplate_z(shape, side, np.array(x), np.array(y)))
+                local = np.array(
+                    [[x, y, ez + sign * 4.0], [x + 0.6, y, ez], [x + 1.0, y + 0.5, ez - sign * 3.0]]
+                )
+                (fibre_paths if k % 2 == 0 else vessel_paths).append(f.to_world(local))
+    meshes = {}
+    for name, paths, radius in (
+        ("fibres", fibre_paths, FIBRE_RADIUS),
+        ("vessels", vessel_paths, VESSEL_RADIUS),
+    ):
+        mesh = _merge([sweep(p, radius, n_along=16, n_around=6) for p in paths])
+        mesh.field_data["max_depth"] = np.array([float(depths.max())])
+        mesh.field_data["degenerated"] = np.array([int(degenerated)])
+        meshes[f"{disc}.{name}"] = mesh
+    return meshes
+
+
+def basivertebral_branches(shape: VertebraShape, frame: Frame, *, side: str, count: int) -> pv.PolyData:
+    """Branches of the basivertebral nerve fanning toward one endplate.
+
+    They start where the nerve enters the body through the posterior vascular
+    foramen (Fras 2003) and spread under the endplate; next to a Modic zone
+    there are many of them.
+    """
+    rng = np.random.default_rng(11 + count)
+    start = np.array([0.0, shape.half_depth - 2.0, 0.0])
+    tubes = []
+    for _ in range(count):
+        x = rng.uniform(-0.75, 0.75) * shape.half_width
+        y = rng.uniform(-0.7, 0.5) * shape.half_depth
+        ez = float(endplate_z(shape, side, np.array(x), np.array(y)))
+        end_z = ez - 2.2 if side == "superior" else ez + 2.2
+        mid = (start + np.array([x, y, end_z])) / 2 + [rng.normal(0, 1.5), 0.0, 0.0]
+        tubes.append(
+            sweep(frame.to_world(np.array([start, mid, [x, y, end_z]])), 0.2, n_along=14, n_around=6)
+        )
+    return _merge(tubes)

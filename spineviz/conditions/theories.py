@@ -1,0 +1,71 @@
+"""Overlays for the three explanations the article gives for Modic changes.
+
+* biomechanical — strain on a worn disc causes tiny fractures in the endplates;
+* bacterial — after a prolapse, new small vessels grow in and may let
+  low-virulence bacteria (e.g. *Cutibacterium acnes*) into the disc: small
+  particles along the new vessels;
+* autoimmune — nucleus material that escapes is met by the immune system:
+  immune cells gathering around the exposed material.
+
+The overlays are sketches for teaching, not measured structures.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyvista as pv
+
+from spineviz.geometry.frames import Placement
+from spineviz.geometry.surface import contour
+
+from .ingrowth import _merge
+from .modic import facing_side, fissure_field
+
+
+def microfractures(place: Placement, disc: str, *, spacing: float) -> pv.PolyData:
+    """Hairline cracks in both endplates facing the disc (world)."""
+    pieces = []
+    for v in disc.split("-"):
+        shape, frame = place.shapes[v], place.frames[v]
+        side = facing_side(v, disc)
+        field = fissure_field(shape, side, 1)
+        ez = shape.posterior_height / 2 + 2.0
+        box = (-shape.half_width, shape.half_width, -shape.half_depth, shape.half_depth, -ez - 4, ez + 4)
+        box = (*box[:4], ez - 8, ez + 3) if side == "superior" else (*box[:4], -ez - 3, -ez + 8)
+        pieces.append(
+            contour(field, box, spacing=min(spacing, 0.35), smooth_iterations=6).transform(
+                frame.matrix, inplace=False
+            )
+        )
+    return _merge(pieces)
+
+
+def particles(paths: list[np.ndarray], *, radius: float, every: float, seed: int) -> pv.PolyData:
+    """Small spheres spaced along polylines (bacteria along the new vessels)."""
+    rng = np.random.default_rng(seed)
+    spheres = []
+    for path in paths:
+        seg = np.linalg.norm(np.diff(path, axis=0), axis=1)
+        arc = np.r_[0.0, np.cumsum(seg)]
+        for s in np.arange(every / 2, arc[-1], every):
+            c = np.array([np.interp(s, arc, path[:, k]) for k in range(3)]) + rng.normal(0, 0.25, 3)
+            spheres.append(pv.Icosphere(radius=radius * rng.uniform(0.8, 1.2), center=c, nsub=1))
+    return _merge(spheres)
+
+
+def immune_cells(
+    centre: np.ndarray, normal: np.ndarray, *, spread: float, count: int, seed: int
+) -> pv.PolyData:
+    """Round cells clustered in a cloud around exposed nucleus material."""
+    rng = np.random.default_rng(seed)
+    n = normal / np.linalg.norm(normal)
+    cells = []
+    for _ in range(count):
+        d = rng.normal(0, 1, 3)
+        d /= np.linalg.norm(d)
+        # Keep the cloud on the outside of the disc wall.
+        if d @ n < -0.2:
+            d -= 1.2 * (d @ n) * n
+        c = centre + d * spread * rng.uniform(0.7, 1.15)
+        cells.append(pv.Icosphere(radius=rng.uniform(0.55, 0.8), center=c, nsub=1))
+    return _merge(cells)

@@ -1,0 +1,29 @@
+"""Suite-wide pytest hooks.
+
+On CI (the ``CI`` variable set) the machine is set up to render and to drive
+Chromium, so a skipped ``render`` or ``browser`` test means something is
+broken there; it is reported as a failure instead of vanishing into the skip
+count.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+NEVER_SKIPPED_ON_CI = ("render", "browser")
+"""Markers of tests that must run, not skip, on CI."""
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    if not (report.skipped and os.environ.get("CI")) or hasattr(report, "wasxfail"):
+        return
+    marks = [m for m in NEVER_SKIPPED_ON_CI if item.get_closest_marker(m)]
+    if marks:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+        report.outcome = "failed"
+        report.longrepr = f"a {marks[0]} test was skipped on CI, where it must run ({reason})"

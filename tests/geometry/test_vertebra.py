@@ -1,0 +1,284 @@
+"""Vertebrae: sound solids, published dimensions, joints, canal and foramina.
+
+Dimensions are measured on the generated meshes (local frame: the parts of
+one vertebra built with the identity frame) and compared with the published
+mean ± one SD recorded in ``meshes/levels.toml``.  Each measuring method is
+described where it is defined.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import pyvista as pv
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from spineviz.geometry import surface
+from spineviz.geometry.bones import PARTS, body_arch_boundary, bone_parts, local_bone_meshes
+from spineviz.geometry.dimensions import VERTEBRAE, vertebra_measures
+from spineviz.geometry.frames import IDENTITY
+from spineviz.geometry.model import DETAIL_SPACING
+from spineviz.geometry.vertebra import arch_landmarks, vertebra_field, vertebra_shape
+
+LUMBAR = VERTEBRAE[:-1]
+
+
+def _local(placement, level: str, spacing: float = 1.0):
+    return bone_parts(placement.shapes[level], IDENTITY, spacing=spacing)
+
+
+def _hits(meshes, start, direction, length=120.0) -> np.ndarray:
+    """Distances along a ray at which it crosses any of the meshes, sorted."""
+    start = np.asarray(start, float)
+    direction = np.asarray(direction, float) / np.linalg.norm(direction)
+    out = []
+    for mesh in meshes:
+        pts, _ = mesh.ray_trace(start, start + length * direction)
+        out += [float((p - start) @ direction) for p in np.atleast_2d(pts) if len(p)]
+    return np.sort(np.asarray(out))
+
+
+# ---------------------------------------------------------------------------
+# measuring methods
+# ---------------------------------------------------------------------------
+
+
+def endplate_width(placement, level) -> float:
+    """Width of the superior bony endplate: its x extent in the coronal plane
+    through the body's centre (Panjabi's EPWu)."""
+    meshes, _ = _local(placement, level)
+    cut = meshes[f"{level}.endplate.superior"].slice(normal="y", origin=(0, 0, 0))
+    return float(cut.bounds[1] - cut.bounds[0])
+
+
+def posterior_height(placement, level) -> float:
+    """Height of the body 2 mm in front of its posterior wall on the midline,
+    from the inferior to the superior rim (Panjabi's VBHp)."""
+    meshes, _ = _local(placement, level)
+    shape = placement.shapes[level]
+    bone = [meshes[f"{level}.{k}"] for k in ("body", "endplate.superior", "endplate.inferior")]
+    back = _hits(bone, (0, shape.half_depth + 10, 0), (0, -1, 0))[0]
+    y = shape.half_depth + 10 - back - 2.0
+    hits = _hits(bone, (0, y, -60), (0, 0, 1))
+    return float(hits[-1] - hits[0])
+
+
+def canal_width(placement, level) -> float:
+    """Interpedicular distance: from the canal's midline, rays along ±x at the
+    pedicles' centre (height and depth) to the first bone (Panjabi's SCW)."""
+    meshes, _ = _local(placement, level)
+    c = arch_landmarks(placement.shapes[level]).pedicle_center
+    arch = [meshes[f"{level}.arch"]]
+    start = (0.0, c[1], c[2])
+    return float(_hits(arch, start, (1, 0, 0))[0] + _hits(arch, start, (-1, 0, 0))[0])
+
+
+def canal_depth(placement, level) -> float:
+    """Midsagittal depth at pedicle height: from the back of the body to the
+    front of the laminae's junction (Panjabi's SCD)."""
+    meshes, _ = _local(placement, level)
+    shape = placement.shapes[level]
+    c = arch_landmarks(shape).canal_center
+    bone = list(meshes.values())
+    return float(_hits(bone, c, (0, 1, 0))[0] + _hits(bone, c, (0, -1, 0))[0])
+
+
+def pedicle_width(placement, level) -> float:
+    """Pedicle width at its isthmus: the bone chord through the pedicle's
+    centre, at its centre height, across the pedicle axis (Panjabi's PDW).
+
+    The ray crosses the arch and (for the angled lower pedicles) the body;
+    crossings of the flat cut shared by the two parts are not bone surface.
+    """
+    meshes, _ = _local(placement, level)
+    shape = placement.shapes[level]
+    lm = arch_landmarks(shape)
+    axis = lm.pedicle_back - lm.pedicle_front
+    axis[2] = 0.0
+    across = np.array([axis[1], -axis[0], 0.0]) / np.linalg.norm(axis)
+    start = lm.pedicle_center - 25.0 * across
+    hits = _hits([meshes[f"{level}.arch"], meshes[f"{level}.body"]], start, across, 50.0)
+    y = start[1] + hits * across[1]
+    hits = hits[np.abs(y - body_arch_boundary(shape)) > 0.3]
+    i = np.searchsorted(hits, 25.0)
+    return float(hits[i] - hits[i - 1])
+
+
+MEASURES = {
+    "endplate_width": endplate_width,
+    "posterior_height": posterior_height,
+    "canal_width": canal_width,
+    "canal_depth": canal_depth,
+    "pedicle_width": pedicle_width,
+}
+
+
+@pytest.mark.parametrize("level", LUMBAR)
+@pytest.mark.parametrize("measure", list(MEASURES))
+def test_dimension_within_one_sd_of_published_mean(lumbar_placement, level, measure):
+    got = MEASURES[measure](lumbar_placement, level)
+    published = vertebra_measures(level)[measure]
+    print(f"\n{level} {measure}: {got:.1f} mm (published {published.mean} ± {published.sd})")
+    assert abs(got - published.mean) <= published.sd
+
+
+# ---------------------------------------------------------------------------
+# sound solids
+# ---------------------------------------------------------------------------
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(level=st.sampled_from(VERTEBRAE), detail=st.sampled_from(["low", "medium"]))
+def test_bony_parts_are_sound_solids_that_touch_without_overlap(lumbar_placement, level, detail):
+    spacing = DETAIL_SPACING[detail]
+    meshes, fields = _local(lumbar_placement, level, spacing)
+    for name, mesh in meshes.items():
+        assert surface.is_closed_manifold(mesh), name
+        assert surface.is_consistently_wound(mesh), name
+        assert surface.signed_volume(mesh) > 0, name
+        assert surface.n_bodies(mesh) == 1, name
+    body = f"{level}.body"
+    for name, mesh in meshes.items():
+        for other, field in fields.items():
+            if other != name:
+                # No vertex of one part lies inside another beyond the grid's tolerance.
+                assert field(np.asarray(mesh.points)).min() > -spacing, (name, other)
+        if name != body:
+            # Every part rests on the body.
+            assert np.abs(fields[body](np.asarray(mesh.points))).min() < spacing, name
+
+
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(level=st.sampled_from(VERTEBRAE), part=st.sampled_from(PARTS))
+def test_clipping_a_bony_part_gives_a_filled_cut(lumbar_placement, level, part):
+    mesh = _local(lumbar_placement, level)[0][f"{level}.{part}"]
+    for normal in ("x", "y", "z"):
+        half = mesh.clip_closed_surface(normal=normal, origin=mesh.center)
+        assert half.n_cells > 0
+        assert half.n_open_edges == 0, normal
+
+
+def test_build_is_deterministic_and_cache_returns_copies(lumbar_placement):
+    shape = lumbar_placement.shapes["L3"]
+    fresh = local_bone_meshes.__wrapped__(shape, 1.6)
+    first, _ = bone_parts(shape, IDENTITY, spacing=1.6)
+    first["L3.body"].points[:] += 100.0
+    second, _ = bone_parts(shape, IDENTITY, spacing=1.6)
+    for key in PARTS:
+        np.testing.assert_array_equal(fresh[key].points, second[f"L3.{key}"].points)
+        np.testing.assert_array_equal(fresh[key].faces, second[f"L3.{key}"].faces)
+
+
+def test_mesh_lies_on_the_field_zero_level(lumbar_placement):
+    meshes, fields = _local(lumbar_placement, "L4")
+    for name, mesh in meshes.items():
+        d = fields[name](np.asarray(mesh.points))
+        assert np.percentile(np.abs(d), 95) < 0.35, name
+
+
+# ---------------------------------------------------------------------------
+# anatomy
+# ---------------------------------------------------------------------------
+
+
+def _world_parts(model, level):
+    return {
+        k: v
+        for k, v in model.parts.items()
+        if k.startswith(f"{level}.") and k.split(".")[1] in ("body", "arch", "endplate")
+    }
+
+
+@pytest.mark.parametrize(("upper", "lower"), [("L4", "L5")])
+def test_facet_joints_meet_with_a_joint_space(default_model, upper, lower):
+    """The upper inferior and lower superior articular processes face each
+    other 1–2 mm apart, the lower facet facing posteromedially."""
+    up = default_model.parts[f"{upper}.arch"]
+    low = default_model.parts[f"{lower}.arch"]
+    low_n = low.compute_normals(cell_normals=False, point_normals=True, auto_orient_normals=False)
+    d = np.abs(low_n.compute_implicit_distance(up)["implicit_distance"])
+    frame = default_model.placement.frames[lower]
+    for side in (1, -1):
+        local = frame.to_local(np.asarray(low_n.points))
+        centre = np.asarray(default_model.placement.shapes[lower].facet_superior.centre) * [side, 1, 1]
+        mask = (np.sign(local[:, 0]) == side) & (np.linalg.norm(local - centre, axis=1) < 10.0)
+        i = np.flatnonzero(mask)[np.argmin(d[mask])]
+        assert 0.8 <= d[i] <= 2.5, f"joint space {d[i]:.2f} mm"
+        # Facet surface near the contact: normals of the lower (superior) facet.
+        near = mask & (d < d[i] + 0.6)
+        n = np.asarray(low_n["Normals"])[near] @ frame.rotation
+        n = n.mean(axis=0)
+        assert n[1] > 0.2, "superior facet should face posteriorly"
+        assert -side * n[0] > 0.2, "superior facet should face medially"
+        angle = np.degrees(np.arctan2(abs(n[0]), n[1]))
+        assert 35.0 <= angle <= 80.0, f"facet angle {angle:.0f}° to the coronal plane"
+
+
+def test_upper_inferior_process_faces_anterolaterally(lumbar_placement):
+    shape = lumbar_placement.shapes["L4"]
+    joint = shape.facet_inferior
+    normal = -np.asarray(joint.normal)  # the inferior facet's outward normal
+    assert normal[0] > 0.3, "lateral (+x side joint)"
+    assert normal[1] < -0.2, "anterior"
+
+
+@pytest.mark.parametrize("level", LUMBAR)
+def test_canal_and_foramen_are_open(lumbar_placement, level):
+    shape = lumbar_placement.shapes[level]
+    field = vertebra_field(shape)
+    lm = arch_landmarks(shape)
+    assert field(lm.canal_center[None])[0] > 4.0
+    # The foramen below the pedicle: clear of bone, with the pedicle above it.
+    assert field(lm.foramen_center[None])[0] > 2.0
+    zs = np.linspace(lm.foramen_center[2], lm.foramen_center[2] + 20, 81)
+    column = np.c_[np.full_like(zs, lm.foramen_center[0]), np.full_like(zs, lm.pedicle_center[1]), zs]
+    assert (field(column) < 0).any(), "no pedicle above the foramen"
+
+
+def test_foramen_lies_between_pedicles_behind_the_disc(default_model):
+    place = default_model.placement
+    fl = place.frames["L4"].to_world(arch_landmarks(place.shapes["L4"]).foramen_center[None])[0]
+    ped_up = place.frames["L4"].to_world(arch_landmarks(place.shapes["L4"]).pedicle_center[None])[0]
+    ped_low = place.frames["L5"].to_world(arch_landmarks(place.shapes["L5"]).pedicle_center[None])[0]
+    assert ped_low[2] < fl[2] < ped_up[2]
+    for name in ("L4.body", "L5.body", "L4.arch", "L5.arch"):
+        assert default_model.fields[name](fl[None])[0] > 1.0, name
+
+
+def test_lamina_inner_landmarks_lie_on_the_bone(lumbar_placement):
+    for level in LUMBAR:
+        shape = lumbar_placement.shapes[level]
+        field = vertebra_field(shape)
+        lm = arch_landmarks(shape)
+        for p in (lm.lamina_inner_top, lm.lamina_inner_bottom):
+            assert abs(field(p[None])[0]) < 2.0, level
+
+
+def test_sacrum_has_no_lumbar_spinous_or_transverse_processes(lumbar_placement):
+    s1 = local_bone_meshes(lumbar_placement.shapes["S1"], 1.6)
+    l5 = local_bone_meshes(lumbar_placement.shapes["L5"], 1.6)
+    # The spinous process of L5 reaches far behind its canal; S1's crest does not.
+    assert s1["arch"].bounds[3] < l5["arch"].bounds[3] - 15.0
+    # The S1 body carries the alae: much wider than its own endplate.
+    shape = lumbar_placement.shapes["S1"]
+    assert s1["body"].bounds[1] - s1["body"].bounds[0] > 1.6 * shape.width
+
+
+def test_unknown_level_is_a_clear_error():
+    with pytest.raises(ValueError, match="level: unknown vertebra 'T12'"):
+        vertebra_shape("T12")
+
+
+def test_parts_of_neighbours_do_not_overlap(default_model):
+    fields = default_model.fields
+    for a in ("L4.arch", "L4.body"):
+        for b in ("L5.arch", "L5.body", "L5.endplate.superior"):
+            pts = np.asarray(default_model.parts[a].points)
+            assert fields[b](pts).min() > -0.5, (a, b)
+
+
+def test_union_of_parts_is_one_bone(lumbar_placement):
+    meshes = local_bone_meshes(lumbar_placement.shapes["L4"], 1.0)
+    merged = pv.merge(list(meshes.values())).clean(tolerance=0.6)
+    assert surface.n_bodies(merged) == 1
