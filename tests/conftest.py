@@ -1,4 +1,7 @@
-"""Suite-wide pytest hooks.
+"""Suite-wide fixtures and pytest hooks.
+
+Shared fixtures: ``lumbar_placement`` (shapes and frames of every level) and
+``default_model`` (the default L4–L5 model), each built once per session.
 
 On CI (the ``CI`` variable set) the machine is set up to render and to drive
 Chromium, so a skipped ``render`` or ``browser`` test means something is
@@ -11,6 +14,23 @@ from __future__ import annotations
 import os
 
 import pytest
+
+
+@pytest.fixture(scope="session")
+def lumbar_placement():
+    """Shapes and frames of every vertebra and disc (spineviz.geometry.frames.placement)."""
+    from spineviz.geometry.frames import placement
+
+    return placement()
+
+
+@pytest.fixture(scope="session")
+def default_model():
+    """The default model: ``build_model()`` (L4–L5, medium detail)."""
+    from spineviz.geometry.model import build_model
+
+    return build_model()
+
 
 NEVER_SKIPPED_ON_CI = ("render", "browser")
 """Markers of tests that must run, not skip, on CI."""

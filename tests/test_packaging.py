@@ -227,3 +227,36 @@ def test_offscreen_rendering_works_here():
     lit = int(lit)
     assert window == "vtkEGLRenderWindow"
     assert 200 < lit < 64 * 48
+
+
+def test_render_tests_are_not_skipped_on_ci(tmp_path):
+    shutil.copy(ROOT / "tests" / "conftest.py", tmp_path)
+    (tmp_path / "test_x.py").write_text(
+        textwrap.dedent(
+            """
+            import pytest
+
+            @pytest.mark.render
+            def test_render():
+                pytest.skip("no OpenGL")
+
+            def test_other():
+                pytest.skip("fine to skip")
+            """
+        )
+    )
+    args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=", str(tmp_path)]
+
+    def run_with(ci: str | None):
+        env = {k: v for k, v in os.environ.items() if k != "CI"}
+        if ci is not None:
+            env["CI"] = ci
+        return subprocess.run(args, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+
+    on_ci = run_with("true")
+    assert on_ci.returncode == 1
+    assert "1 failed, 1 skipped" in on_ci.stdout
+    assert "a render test was skipped on CI" in on_ci.stdout
+    here = run_with(None)
+    assert here.returncode == 0
+    assert "2 skipped" in here.stdout
