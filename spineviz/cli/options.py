@@ -94,17 +94,16 @@ def parts_from_args(args: argparse.Namespace, state=None) -> dict:
     This is the one place where the condition state meets the model; render
     and export only ever see parts.
     """
-    import sys
-
-    from spineviz.geometry.model import build_model
+    from spineviz.conditions.build import build, default_levels
     from spineviz.geometry.names import group_of
 
     if state is None:
         state = state_from_args(args)
-    model = build_model(args.levels, detail=args.detail)
+    levels = args.levels
+    if not {state.upper, state.lower} <= set(levels.vertebrae):
+        # The affected disc must be in the picture: show the two vertebrae around it.
+        levels = default_levels(state)
+    model = build(state, levels=levels, detail=args.detail)
     parts = dict(model.parts)
-    if not state.is_healthy:
-        # The conditions layer does not build findings into the model yet.
-        print("note: findings are not drawn yet; showing the healthy segment", file=sys.stderr)
     hidden = hidden_groups(args)
     return {n: m for n, m in parts.items() if group_of(n) not in hidden}
