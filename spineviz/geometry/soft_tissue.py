@@ -36,6 +36,31 @@ def _m(section: str, key: str) -> float:
     return value(recipe()[section][key])
 
 
+def snap_to_field(
+    mesh: pv.PolyData, field: sdf.Field, *, iterations: int = 3, step: float = 0.25
+) -> pv.PolyData:
+    """Move each vertex onto its field's zero level (a few Newton steps).
+
+    Muscle and ligaments are contoured coarsely or carved with sharp creases,
+    so their vertices stand up to a grid cell off the surface they stand
+    for; snapping puts the mesh back on the solid that the field (used for
+    voxel labelling and overlap checks) describes.  Moves are capped at
+    ``step`` mm per iteration, so no triangle folds over.
+    """
+    pts = np.asarray(mesh.points, float).copy()
+    h = 0.1
+    for _ in range(iterations):
+        d = field(pts)
+        grad = np.stack([(field(pts + h * e) - field(pts - h * e)) / (2 * h) for e in np.eye(3)], axis=1)
+        g2 = np.maximum(np.einsum("ij,ij->i", grad, grad), 1e-6)
+        move = -(d / g2)[:, None] * grad
+        length = np.linalg.norm(move, axis=1, keepdims=True)
+        pts += move * np.minimum(1.0, step / np.maximum(length, 1e-12))
+    out = mesh.copy()
+    out.points = pts
+    return out
+
+
 def _box_distance(q: np.ndarray, box) -> np.ndarray:
     lo, hi = np.asarray(box[0::2]), np.asarray(box[1::2])
     return np.linalg.norm(np.maximum(np.maximum(lo - q, q - hi), 0.0), axis=1)
@@ -136,7 +161,8 @@ def plc_mesh(
         z = q[:, 2]
         zr = np.interp(z, frame.to_local(axis)[::-1, 2], half_w[::-1])
         z0, z1 = frame.to_local(axis)[:, 2].min(), frame.to_local(axis)[:, 2].max()
-        return np.maximum.reduce([-d, d - thickness, np.abs(q[:, 0]) - zr, sdf.slab(z, z0, z1)])
+        local_t = thickness * (1 - 0.6 * np.clip(np.abs(q[:, 0]) / zr, 0, 1) ** 4)
+        return np.maximum.reduce([-d, d - local_t, np.abs(q[:, 0]) - zr, sdf.slab(z, z0, z1)])
 
     return mesh, field
 
@@ -286,18 +312,17 @@ def build_soft_tissue(
     fields: dict[str, sdf.Field] = {}
     for d in levels.discs:
         mesh, field = plc_mesh(place, d)
-        meshes[f"{d}.plc"] = mesh
+        meshes[f"{d}.plc"] = snap_to_field(mesh, field, iterations=4)
         fields[f"{d}.plc"] = field
         ff = flavum_field(place, d)
-        meshes[f"{d}.ligamentum_flavum"] = largest_piece(
-            contour(ff, flavum_bounds(place, d), spacing=min(spacing, 0.8))
-        )
+        flavum = largest_piece(contour(ff, flavum_bounds(place, d), spacing=min(spacing, 0.8)))
+        meshes[f"{d}.ligamentum_flavum"] = snap_to_field(flavum, ff)
         fields[f"{d}.ligamentum_flavum"] = ff
     for side in ("left", "right"):
         step = spacing * MUSCLE_COARSENING
         f = multifidus_field(levels, place, side, atrophy=multifidus_atrophy, spacing=step)
         box = _muscle_bounds(levels, place, side)
-        mesh = largest_piece(contour(f, box, spacing=step))
+        mesh = snap_to_field(largest_piece(contour(f, box, spacing=step)), f)
         mesh.field_data["fat_fraction"] = np.array([fat_fraction])
         meshes[f"multifidus.{side}"] = mesh
         fields[f"multifidus.{side}"] = f
