@@ -1,0 +1,63 @@
+"""Time one condition change on the default segment: cold (component rebuilt) and warm (cached).
+
+Run: ``PYTHONPATH=. .venv/bin/python benchmarks/bench_conditions.py [--detail medium] [--repeat 3]``.
+Prints, per state field, the median time of ``build`` after changing only that
+field from a healthy state: *cold* with the component caches emptied (the
+healthy model stays cached), *warm* for a state built before.  Goal ≤ 50 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from spineviz.conditions import build as b
+from spineviz.conditions.state import State
+
+CHANGES = {
+    "modic": {"modic": "1"},
+    "modic_extent": {"modic": "2", "modic_extent": "gt50"},
+    "pfirrmann": {"pfirrmann": 4},
+    "herniation": {"herniation": "extrusion"},
+    "herniation_zone": {"herniation": "protrusion", "herniation_zone": "foraminal"},
+    "stenosis": {"stenosis": "severe"},
+    "ingrowth": {"ingrowth": True},
+    "inflammation": {"modic": "1", "inflammation": True},
+    "theory": {"theory": "biomechanical"},
+    "multifidus_fat": {"multifidus_fat": 2},
+    "stage": {"stage": "modic2"},
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--detail", default="medium")
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    t = time.perf_counter()
+    b.build(State(), detail=args.detail)
+    print(f"healthy model (once per levels/detail): {time.perf_counter() - t:.2f} s, detail {args.detail}")
+    print(f"{'field':18s} {'cold ms':>9s} {'warm ms':>9s}  components rebuilt")
+    deps = b.depends()
+    for field, change in CHANGES.items():
+        state = State(**change)
+        cold, warm = [], []
+        for _ in range(args.repeat):
+            b._build.cache_clear()
+            for component, _ in b.COMPONENTS.values():
+                component.cache_clear()
+            t = time.perf_counter()
+            b.build(state, detail=args.detail)
+            cold.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            b.build(state, detail=args.detail)
+            warm.append(time.perf_counter() - t)
+        print(
+            f"{field:18s} {statistics.median(cold) * 1e3:9.1f} {statistics.median(warm) * 1e3:9.3f}  "
+            f"{', '.join(deps.get(field, ()) or ('none',))}"
+        )
+
+
+if __name__ == "__main__":
+    main()
