@@ -100,7 +100,7 @@ def parts_from_args(args: argparse.Namespace, state=None) -> dict:
     if state is None:
         state = state_from_args(args)
     levels = args.levels
-    if not {state.upper, state.lower} <= set(levels.vertebrae):
+    if not state.is_healthy and not {state.upper, state.lower} <= set(levels.vertebrae):
         # The affected disc must be in the picture: show the two vertebrae around it.
         levels = default_levels(state)
     model = build(state, levels=levels, detail=args.detail)

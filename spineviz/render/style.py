@@ -56,7 +56,7 @@ def _rgb(hex_colour: str) -> RGB:
 BONE = Appearance(_rgb("#F1E6CA"), specular=0.35, specular_power=28.0, ambient=0.14, diffuse=0.88)
 ARCH = replace(BONE, color=_rgb("#F1E1BE"))
 ENDPLATE = replace(BONE, color=_rgb("#F7F0DE"), specular=0.4)
-ANNULUS = Appearance(_rgb("#8FA6BF"), opacity=0.45, specular=0.3, specular_power=30.0)
+ANNULUS = Appearance(_rgb("#9AAFC6"), opacity=0.35, specular=0.3, specular_power=30.0)
 NUCLEUS = Appearance(_rgb("#DCEBFA"), specular=0.25, specular_power=25.0, ambient=0.2)
 CARTILAGE = Appearance(_rgb("#CFE0EE"), specular=0.3, specular_power=30.0)
 NERVE = Appearance(_rgb("#F2CA3A"), specular=0.25, specular_power=20.0)

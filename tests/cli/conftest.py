@@ -14,14 +14,14 @@ def small_model():
 
 @pytest.fixture
 def fast_model(monkeypatch, small_model):
-    """Make the CLI's model builds return the small prebuilt model, and record the arguments."""
-    import spineviz.geometry.model as model_module
+    """Make the CLI's model builds return the small prebuilt model, and record ``(levels, detail)``."""
+    import spineviz.conditions.build as build_module
 
     calls = []
 
-    def build(levels, *, detail="medium"):
+    def build(state=None, *, levels=None, detail="medium"):
         calls.append((str(levels), detail))
         return small_model
 
-    monkeypatch.setattr(model_module, "build_model", build)
+    monkeypatch.setattr(build_module, "build", build)
     return calls
