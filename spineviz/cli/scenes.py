@@ -144,3 +144,54 @@ def run_render(args: argparse.Namespace) -> int:
     for path in paths:
         print(path)
     return 0
+
+
+# -- ``spineviz export --static DIR`` --------------------------------------------------------------
+
+
+def add_static_options(parser: argparse.ArgumentParser) -> None:
+    """The static-site option of ``spineviz export``."""
+    parser.add_argument(
+        "--static",
+        type=Path,
+        metavar="DIR",
+        help="write a static web site of the scenes (index, one page per scene, shared viewer) into DIR",
+    )
+    parser.add_argument(
+        "--scenes",
+        type=Path,
+        nargs="+",
+        metavar="FILE",
+        help="with --static: these scene files instead of the shipped set",
+    )
+    parser.add_argument("--no-thumbnails", action="store_true", help="with --static: skip the thumbnails")
+
+
+def run_static(args: argparse.Namespace) -> int:
+    """Write the static site and print its size."""
+    from spineviz.render import offscreen
+    from spineviz.render.scenes import SceneError, load_scenes
+    from spineviz.render.static_site import StaticExportError, export_static
+
+    from . import UsageError
+
+    if args.static.exists() and not args.static.is_dir():
+        raise UsageError(f"--static: {str(args.static)!r} is a file; give a folder")
+    try:
+        scenes = load_scenes(args.scenes) if args.scenes else load_scenes()
+    except SceneError as err:
+        raise UsageError(str(err)) from None
+    if not args.no_thumbnails:
+        offscreen.begin_check()
+    try:
+        report = export_static(args.static, scenes, detail=args.detail, thumbnails=not args.no_thumbnails)
+    except StaticExportError as err:
+        print(f"spineviz export: error: {err}", file=sys.stderr)
+        return 1
+    by_folder = ", ".join(f"{k} {v / 1e6:.2f} MB" for k, v in sorted(report.sizes_by_folder().items()))
+    print(f"{args.static / 'index.html'}")
+    print(
+        f"{len(scenes)} scenes, {report.meshes} distinct meshes, "
+        f"{report.total_bytes / 1e6:.2f} MB in all ({by_folder})"
+    )
+    return 0
