@@ -151,6 +151,7 @@ class ScenePresenter:
         if depth_peeling:
             self.plotter.enable_depth_peeling(number_of_peels=4, occlusion_ratio=0.0)
         self.actors: dict[str, pv.Actor] = {}
+        self._inputs: dict[str, pv.PolyData] = {}
         self.looks: dict[str, Appearance] = {}
         self.camera = "lateral"
 
@@ -163,7 +164,13 @@ class ScenePresenter:
         for name in [n for n in self.actors if n not in parts]:
             self.plotter.remove_actor(self.actors.pop(name), render=False)
             self.looks.pop(name, None)
+            self._inputs.pop(name, None)
         for name, mesh in parts.items():
+            # The condition builder hands back the very same object for an
+            # untouched part: skip it (a toggle then re-prepares only what changed).
+            if name in self.actors and self._inputs.get(name) is mesh:
+                continue
+            self._inputs[name] = mesh
             look = appearance(name, mesh)
             prepared = prepare_mesh(mesh, look)
             if name in self.actors and self.looks[name] == look:
