@@ -122,7 +122,6 @@ class SpineVizApp(TrameApp):
                 "picked_text": "",
                 "share_query": "",
                 "rendering": self.rendering,
-                "has_conditions": self.source.has_conditions,
                 "draw_count": 0,
             }
         )

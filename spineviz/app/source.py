@@ -1,43 +1,26 @@
 """Where the app's meshes come from: the model for a state, cut open on request.
 
-:class:`PartSource` builds the parts for a :class:`~spineviz.conditions.state.State`
-once and keeps the last few results, so flipping a toggle back and forth
-costs a dictionary look-up.  Conditions are built by
-``spineviz.conditions.build.build`` once that module exists; until then only
-healthy states can be shown and any finding is refused with a clear message
-(never silently drawn as healthy).
+:class:`PartSource` asks :func:`spineviz.conditions.build.build` for the parts
+of a state (it caches per state and rebuilds only the components a change
+touches) and remembers the detail setting; :func:`clip_parts` cuts them open.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
-from collections import OrderedDict
 from collections.abc import Mapping
 
 import numpy as np
 import pyvista as pv
 
-from spineviz.conditions.state import State, StateError
-from spineviz.geometry.model import build_model, check_detail
-from spineviz.geometry.names import Levels
-
-CACHE_SIZE = 8
-"""States kept built; a consultation flips between a handful."""
+from spineviz.conditions.build import build
+from spineviz.conditions.state import State
+from spineviz.geometry.model import check_detail
 
 _AXIS_NORMALS = {"sagittal": (1.0, 0.0, 0.0), "axial": (0.0, 0.0, 1.0), "coronal": (0.0, 1.0, 0.0)}
 
 
-def _condition_builder():
-    try:
-        module = importlib.import_module("spineviz.conditions.build")
-    except ModuleNotFoundError:
-        return None
-    return getattr(module, "build", None)
-
-
 class PartSource:
-    """Parts for each state, built once and cached.
+    """Parts for each state at one detail setting.
 
     Parameters
     ----------
@@ -47,41 +30,10 @@ class PartSource:
 
     def __init__(self, *, detail: str = "medium") -> None:
         self.detail = check_detail(detail)
-        self._builder = _condition_builder()
-        self._cache: OrderedDict[State, Mapping[str, pv.PolyData]] = OrderedDict()
-
-    @property
-    def has_conditions(self) -> bool:
-        """True when the condition builder is available (findings can be drawn)."""
-        return self._builder is not None
 
     def parts(self, state: State) -> Mapping[str, pv.PolyData]:
-        """The parts of ``state``'s model (do not modify them).
-
-        Raises
-        ------
-        StateError
-            When ``state`` has findings and no condition builder is installed.
-        """
-        if state in self._cache:
-            self._cache.move_to_end(state)
-            return self._cache[state]
-        parts = self._build(state)
-        self._cache[state] = parts
-        if len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return parts
-
-    def _build(self, state: State) -> Mapping[str, pv.PolyData]:
-        if self._builder is not None:
-            return self._builder(state).parts
-        if not state.is_healthy:
-            msg = "findings cannot be drawn yet in this version; only the healthy segment is available"
-            raise StateError("state", msg)
-        healthy = dataclasses.replace(State(), level=state.level)
-        if healthy in self._cache:
-            return self._cache[healthy]
-        return build_model(Levels.parse(state.level), detail=self.detail).parts
+        """The parts of ``state``'s model (shared, cached objects: do not modify them)."""
+        return build(state, detail=self.detail).parts
 
 
 def clip_parts(

@@ -1,0 +1,56 @@
+"""One visitor's server process: ``python -m spineviz.app.session --port N``.
+
+Started by :class:`spineviz.app.sessions.SessionManager` (or by trame's own
+launcher in the Docker deployment, see ``deploy/``).  It builds the scene,
+listens, prints wslink's ready line, and ends ``--idle-exit`` seconds after
+its visitor's last connection closes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+READY_LINE = "spineviz session ready"
+"""Printed once the session listens; launchers wait for it (``ready_line``)."""
+
+
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m spineviz.app.session", description=__doc__)
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, required=True)
+    p.add_argument("--rendering", choices=("remote", "local"), default="remote")
+    p.add_argument("--detail", choices=("low", "medium", "high"), default="medium")
+    p.add_argument("--idle-exit", type=float, default=30.0, help="seconds to live after the visitor leaves")
+    p.add_argument("--shared", action="store_true", help="every browser follows one state")
+    p.add_argument("--authKey", default=None, help="secret the launcher hands the browser (wslink)")
+    return p.parse_args(argv)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("spineviz").setLevel(logging.INFO)
+    from spineviz.render import offscreen
+
+    offscreen.configure_environment()
+    from trame.app import get_server
+
+    from .core import SpineVizApp
+
+    server = get_server("spineviz", client_type="vue3")
+    app = SpineVizApp(
+        server, shared=args.shared, rendering=args.rendering, detail=args.detail, idle_exit_s=args.idle_exit
+    )
+    app.ctrl.on_server_ready.add(lambda **_: print(READY_LINE, flush=True))
+    # trame reads --host, --port and --authKey from the command line itself.
+    app.server.start(
+        host=args.host, port=args.port, open_browser=False, show_connection_info=False, timeout=0
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

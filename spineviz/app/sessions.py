@@ -1,0 +1,233 @@
+"""One server process per visitor, behind one URL.
+
+trame mirrors one state to every browser connected to a server process, so
+two patients on one process would change each other's view.  The trame
+client already knows the cure: at page load it ``POST``s to ``paraview/``
+asking a *launcher* for a session, then opens the websocket URL it is given.
+wslink ships such a launcher (``wslink.launcher``; Kitware's trame Docker
+image runs it, see ``deploy/``); it starts a process per request and polls
+its log once a second for the ready line.
+
+:class:`SessionManager` speaks the same protocol but keeps ``pool`` spare
+processes already started (scene built, port open), so a visitor gets one
+at once instead of waiting for Python, VTK and the model to load.  It also
+serves the page and the trame/Vuetify/vtk.js files, forwards each session's
+log lines (a refused browser value shows up here), and ends every child
+when it stops.  Each child ends by itself ``idle_exit_s`` after its visitor
+leaves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import sys
+import uuid
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+from .session import READY_LINE
+
+log = logging.getLogger("spineviz.sessions")
+
+
+MODULES = ("vuetify3", "vtk")
+
+
+def static_routes() -> tuple[Path, dict[str, Path]]:
+    """The trame client's folder and the module folders the page loads, by URL prefix."""
+    from trame.tools.www import StaticContentGenerator
+    from trame_client.module import vue3
+
+    generator = StaticContentGenerator()
+    generator.enable_modules(*MODULES)
+    serve = {prefix: Path(path) for prefix, path in generator.serve.items()}
+    # Scripts a page may add at run time (trame.widgets.client.Script).
+    serve["__trame_client_external_scripts"] = Path(vue3.www).parent / "user_provided_scripts"
+    return Path(vue3.www), serve
+
+
+def free_port(host: str) -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Session:
+    """A child process serving (or waiting for) one visitor."""
+
+    id: str
+    port: int
+    process: asyncio.subprocess.Process
+    ready: asyncio.Event = field(default_factory=asyncio.Event)
+    claimed: bool = False
+    lines: deque = field(default_factory=lambda: deque(maxlen=50))
+
+
+class SessionManager:
+    """Hands every visitor their own session process.
+
+    Parameters
+    ----------
+    host : str
+        Interface to listen on (the sessions listen there too).
+    port : int
+        The page's port.
+    pool : int, optional
+        Spare sessions kept started.
+    max_sessions : int, optional
+        Sessions at once (busy and spare); further visitors get a polite 503.
+    idle_exit_s : float, optional
+        A session ends this long after its visitor's last connection closes.
+    session_args : sequence of str, optional
+        Extra arguments for ``python -m spineviz.app.session``.
+    """
+
+    def __init__(
+        self,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 8080,
+        pool: int = 1,
+        max_sessions: int = 8,
+        idle_exit_s: float = 30.0,
+        session_args: tuple[str, ...] = (),
+    ) -> None:
+        self.host, self.port = host, port
+        self.pool, self.max_sessions = pool, max_sessions
+        self.idle_exit_s = idle_exit_s
+        self.session_args = tuple(session_args)
+        self.sessions: dict[str, Session] = {}
+        self._spawning: set[asyncio.Task] = set()
+
+    # ---- processes ----------------------------------------------------------
+    async def _spawn(self) -> Session:
+        port = free_port(self.host)
+        cmd = [
+            sys.executable, "-m", "spineviz.app.session", "--host", self.host, "--port", str(port),
+            "--idle-exit", str(self.idle_exit_s), *self.session_args,
+        ]
+        process = await asyncio.create_subprocess_exec(
+            *cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=os.environ.copy()
+        )
+        session = Session(uuid.uuid4().hex[:12], port, process)
+        self.sessions[session.id] = session
+        asyncio.get_running_loop().create_task(self._watch(session))
+        return session
+
+    async def _watch(self, session: Session) -> None:
+        """Forward the child's output, mark it ready, forget it when it ends."""
+        stream = session.process.stdout
+        buffer = b""
+        while True:
+            chunk = await stream.read(4096)
+            if not chunk:
+                break
+            buffer += chunk
+            if not session.ready.is_set() and READY_LINE.encode() in buffer:
+                session.ready.set()
+            *lines, buffer = buffer.split(b"\n")
+            for line in lines:
+                text = line.decode(errors="replace").replace(READY_LINE, "").strip()
+                if text:
+                    session.lines.append(text)
+                    log.info("[session %s] %s", session.id, text)
+        await session.process.wait()
+        self.sessions.pop(session.id, None)
+        session.ready.set()  # wake anyone waiting on a session that died
+        log.info("session %s ended (exit status %s)", session.id, session.process.returncode)
+        self._top_up()
+
+    def _top_up(self) -> None:
+        """Start spares until ``pool`` are free or the limit is reached."""
+        free = sum(1 for s in self.sessions.values() if not s.claimed)
+        room = self.max_sessions - len(self.sessions)
+        for _ in range(max(0, min(self.pool - free, room))):
+            task = asyncio.get_running_loop().create_task(self._spawn())
+            self._spawning.add(task)
+            task.add_done_callback(self._spawning.discard)
+
+    async def claim(self, *, timeout: float = 120.0) -> Session | None:
+        """A ready session for a new visitor, or ``None`` when the limit is reached."""
+        for _attempt in range(3):
+            while self._spawning:
+                await asyncio.wait(set(self._spawning))
+            free = [s for s in self.sessions.values() if not s.claimed]
+            if not free:
+                if len(self.sessions) >= self.max_sessions:
+                    return None
+                free = [await self._spawn()]
+            # Prefer one that is ready already.
+            free.sort(key=lambda s: not s.ready.is_set())
+            session = free[0]
+            session.claimed = True
+            self._top_up()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(session.ready.wait(), timeout)
+            if session.process.returncode is None and session.ready.is_set():
+                return session
+            log.error("session %s did not start: %s", session.id, " | ".join(session.lines))
+        return None
+
+    async def stop(self) -> None:
+        """End every session."""
+        for session in list(self.sessions.values()):
+            if session.process.returncode is None:
+                session.process.terminate()
+        for session in list(self.sessions.values()):
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(session.process.wait(), 10)
+
+    # ---- web ----------------------------------------------------------------
+    async def handle_launch(self, request: web.Request) -> web.Response:
+        """The trame client's ``POST paraview/``: answer with a session's websocket URL."""
+        session = await self.claim()
+        if session is None:
+            return web.json_response(
+                {"error": "All sessions are busy; please try again in a minute."}, status=503
+            )
+        log.info("visitor %s → session %s (port %d)", request.remote, session.id, session.port)
+        # The client swaps USE_HOSTNAME for the host in its address bar, so
+        # the same answer works on 127.0.0.1 and on a clinic's network.
+        return web.json_response({"sessionURL": f"ws://USE_HOSTNAME:{session.port}/ws", "id": session.id})
+
+    async def handle_status(self, _request: web.Request) -> web.Response:
+        busy = sum(1 for s in self.sessions.values() if s.claimed)
+        return web.json_response({"busy": busy, "spare": len(self.sessions) - busy})
+
+    def web_app(self) -> web.Application:
+        www, serve = static_routes()
+        app = web.Application()
+        app.router.add_post("/paraview/", self.handle_launch)
+        app.router.add_post("/paraview", self.handle_launch)
+        app.router.add_get("/status", self.handle_status)
+
+        async def index(_request):
+            return web.FileResponse(www / "index.html")
+
+        app.router.add_get("/", index)
+        for prefix, folder in serve.items():
+            app.router.add_static(f"/{prefix}", folder)
+        app.router.add_static("/", www)
+
+        async def on_startup(_app):
+            self._top_up()
+
+        async def on_cleanup(_app):
+            await self.stop()
+
+        app.on_startup.append(on_startup)
+        app.on_cleanup.append(on_cleanup)
+        return app
+
+    def run(self) -> None:
+        """Serve until interrupted."""
+        web.run_app(self.web_app(), host=self.host, port=self.port, print=None, access_log=None)
