@@ -242,27 +242,45 @@ def sac_parts(
 
 
 def _oval_field(path, normal, binormal, ru, rv) -> sdf.Field:
-    """Distance bound of a tube with elliptical sections (semi-axes ``ru`` along
-    ``normal``, ``rv`` along ``binormal``), capped flat at both ends."""
+    """Signed field of a tube with elliptical sections, capped flat at both ends.
+
+    Semi-axes ``ru`` run along ``normal`` and ``rv`` along ``binormal``, one
+    value per centreline point, as in the swept mesh.  Each point is measured
+    in the section of its nearest centreline point: negative inside, close to
+    the distance near the surface (the ellipse's local radius scales the
+    normalised radius back to mm), a distance bound farther out.
+    """
+    path = np.asarray(path, float)
+    ru = np.asarray(ru, float)
+    rv = np.asarray(rv, float)
+    t0 = (path[1] - path[0]) / np.linalg.norm(path[1] - path[0])
+    t1 = (path[-1] - path[-2]) / np.linalg.norm(path[-1] - path[-2])
 
     def field(p):
+        p = np.asarray(p, float)
+        best = np.full(len(p), np.inf)
         d = np.full(len(p), np.inf)
         for i in range(len(path) - 1):
             a, b = path[i], path[i + 1]
             ab = b - a
-            raw = ((p - a) @ ab) / (ab @ ab)
-            t = np.clip(raw, 0.0, 1.0)
+            t = np.clip(((p - a) @ ab) / (ab @ ab), 0.0, 1.0)
             q = p - (a + t[:, None] * ab)
-            n = normal[i] * (1 - t[:, None]) + normal[i + 1] * t[:, None]
-            m = binormal[i] * (1 - t[:, None]) + binormal[i + 1] * t[:, None]
-            u = np.einsum("ij,ij->i", q, n) / (ru[i] * (1 - t) + ru[i + 1] * t)
-            v = np.einsum("ij,ij->i", q, m) / (rv[i] * (1 - t) + rv[i + 1] * t)
-            r_min = np.minimum(ru[i], rv[i])
-            # Beyond a segment's ends only the neighbouring segment may claim the point.
-            beyond = np.abs(raw - t) * np.sqrt(ab @ ab)
-            d = np.minimum(d, np.maximum((np.hypot(u, v) - 1) * r_min, beyond))
-        t0 = (path[1] - path[0]) / np.linalg.norm(path[1] - path[0])
-        t1 = (path[-1] - path[-2]) / np.linalg.norm(path[-1] - path[-2])
+            gap = np.einsum("ij,ij->i", q, q)
+            closer = gap < best
+            if not closer.any():
+                continue
+            q, t = q[closer], t[closer, None]
+            n = normal[i] * (1 - t) + normal[i + 1] * t
+            m = binormal[i] * (1 - t) + binormal[i + 1] * t
+            ra = ru[i] * (1 - t[:, 0]) + ru[i + 1] * t[:, 0]
+            rb = rv[i] * (1 - t[:, 0]) + rv[i + 1] * t[:, 0]
+            u, v = np.einsum("ij,ij->i", q, n), np.einsum("ij,ij->i", q, m)
+            k0 = np.hypot(u / ra, v / rb)
+            k1 = np.hypot(u / ra**2, v / rb**2)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                local = np.where(k1 > 1e-9, k0 / k1, np.minimum(ra, rb))
+            best[closer] = gap[closer]
+            d[closer] = (k0 - 1) * local
         return np.maximum(d, np.maximum((path[0] - p) @ t0, (p - path[-1]) @ t1))
 
     return field

@@ -20,6 +20,7 @@ from spineviz.geometry.neural import (
     pedicle_underside,
     root_path,
     sac_parts,
+    sac_semi_axes,
 )
 from spineviz.geometry.tubes import grid_slab, sweep
 
@@ -193,3 +194,19 @@ def test_whole_lumbar_spine_builds(place):
     assert all(surface.is_valid_solid(m) for m in meshes.values())
     assert "S1.root.left" in meshes
     assert "S1.basivertebral" not in meshes
+
+
+def test_sac_field_is_signed_and_matches_its_mesh(place, built):
+    meshes, fields = built
+    sac, field = meshes["dural_sac"], fields["dural_sac"]
+    # Negative along the axis, about a semi-axis deep (not a hollow shell at zero).
+    _, b = sac_semi_axes()
+    # The swept mesh is rings of 36 points and two cap centres: ring centres lie on the axis.
+    axis = sac.points[:-2].reshape(-1, 36, 3).mean(axis=1)[5:-5]
+    assert field(axis).max() < -0.8 * b
+    # Zero on the mesh, signed about a distance either side of it.
+    normals = sac.compute_normals(point_normals=True, split_vertices=False).point_data["Normals"]
+    assert np.abs(field(sac.points)).max() < 0.05
+    outside, inside = field(sac.points + normals), field(sac.points - normals)
+    assert outside.min() > 0.5 and np.median(outside) == pytest.approx(1.0, abs=0.1)
+    assert inside.max() < 0.0 and np.median(inside) == pytest.approx(-1.0, abs=0.1)
