@@ -208,5 +208,7 @@ def test_sac_field_is_signed_and_matches_its_mesh(place, built):
     normals = sac.compute_normals(point_normals=True, split_vertices=False).point_data["Normals"]
     assert np.abs(field(sac.points)).max() < 0.05
     outside, inside = field(sac.points + normals), field(sac.points - normals)
-    assert outside.min() > 0.5 and np.median(outside) == pytest.approx(1.0, abs=0.1)
-    assert inside.max() < 0.0 and np.median(inside) == pytest.approx(-1.0, abs=0.1)
+    assert outside.min() > 0.5
+    assert np.median(outside) == pytest.approx(1.0, abs=0.1)
+    assert inside.max() < 0.0
+    assert np.median(inside) == pytest.approx(-1.0, abs=0.1)
