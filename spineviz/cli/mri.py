@@ -13,6 +13,7 @@ examples:
   spineviz mri --sequence t1 --plane axial --position L4-L5 --modic 1 -o ax.png
   spineviz mri --sequence stir --plane sagittal --position 20 --field 3 -o foramen.png
   spineviz mri --figure --stage modic1 --lang nb -o figur.png
+  spineviz mri --innervation --lang nb -o nerver.png
 
 position: sagittal x in mm (0 midline, +20 the left foramen); axial a disc (L4-L5, the
 default), a vertebra (L4) or a height z in mm; coronal y in mm.
@@ -39,6 +40,11 @@ def register(subparsers) -> None:
     p.add_argument("--spacing", default="1", metavar="MM", help="voxel size: 1 (default) or 0.5")
     p.add_argument(
         "--figure", action="store_true", help="labelled T1 | T2 | STIR panels instead of one image"
+    )
+    p.add_argument(
+        "--innervation",
+        action="store_true",
+        help="the disc's nerve supply, healthy against worn (an illustration, not MRI)",
     )
     p.add_argument("--lang", default="en", metavar="LANG", help="figure labels: en or nb")
     p.add_argument(
@@ -92,7 +98,13 @@ def run(args: argparse.Namespace) -> int:
     state = state_from_args(args)
     levels = str(args.levels) if args.levels is not None else None
     try:
-        if args.figure:
+        if args.innervation:
+            from spineviz.render.mri.innervation import innervation_figure
+
+            image = innervation_figure(lang=lang, disc=state.level)
+            args.out.parent.mkdir(parents=True, exist_ok=True)
+            image.save(args.out)
+        elif args.figure:
             image = sequence_figure(
                 state,
                 plane=plane,

@@ -19,7 +19,8 @@ def test_pixel_world_round_trip_and_square_pixels():
     centres = plane.pixel_centers()
     back = plane.world_to_pixel(centres.reshape(-1, 3)).reshape(*centres.shape[:2], 2)
     cols, rows = np.meshgrid(np.arange(256) + 0.5, np.arange(154) + 0.5)
-    assert np.allclose(back[..., 0], cols) and np.allclose(back[..., 1], rows)
+    assert np.allclose(back[..., 0], cols)
+    assert np.allclose(back[..., 1], rows)
     assert np.allclose(plane.distance(centres.reshape(-1, 3)), 0.0)
 
 
@@ -28,18 +29,21 @@ def test_radiological_orientation():
     # Anterior (−y) on the viewer's left, superior up.
     (c_ant, _), (c_post, _) = sag.world_to_pixel([(0, -30, 0), (0, 30, 0)])
     (_, r_sup), (_, r_inf) = sag.world_to_pixel([(0, 0, 30), (0, 0, -30)])
-    assert c_ant < c_post and r_sup < r_inf
+    assert c_ant < c_post
+    assert r_sup < r_inf
     ax = make_plane("axial", (0, 0, 0), fov=100.0)
     # Viewed from the feet: the patient's left (+x) on the viewer's right, anterior up.
     (c_left, _), (c_right, _) = ax.world_to_pixel([(30, 0, 0), (-30, 0, 0)])
     (_, r_ant), (_, r_post) = ax.world_to_pixel([(0, -30, 0), (0, 30, 0)])
-    assert c_left > c_right and r_ant < r_post
+    assert c_left > c_right
+    assert r_ant < r_post
 
 
 def test_plane_exports_as_a_quad_for_the_3d_scene():
     plane = plane_from_normal((0, 0, 5), (0, 0.2, 1), fov=80.0, size=128)
     quad = plane.to_polydata()
-    assert quad.n_points == 4 and quad.n_cells == 1
+    assert quad.n_points == 4
+    assert quad.n_cells == 1
     assert np.allclose(quad.points, plane.corners())
     assert np.allclose(quad.points.mean(0), (0, 0, 5))
     assert np.allclose(np.abs(plane.normal), np.abs(np.array([0, 0.2, 1]) / np.linalg.norm([0, 0.2, 1])))

@@ -68,7 +68,7 @@ def test_healthy_marrow_is_uniform_between_vertebrae(grid_of):
 def disc_height_mm(grid, img, disc="L4-L5"):
     """Disc height along the image column through the nucleus centre, mm."""
     labels = [grid.label(f"{p}.{disc}") for p in ("nucleus", "annulus")]
-    rows, cols = np.nonzero(img.labels == grid.label(f"nucleus.{disc}"))
+    _, cols = np.nonzero(img.labels == grid.label(f"nucleus.{disc}"))
     c = int(np.median(cols))
     return np.isin(img.labels[:, c], labels).sum() * img.plane.pixel_mm
 
@@ -81,9 +81,11 @@ def test_pfirrmann_grades_on_t2(grid_of):
         ratio[grade] = roi_mean(t2, grid, "nucleus.L4-L5") / roi_mean(t2, grid, "csf")
         height[grade] = disc_height_mm(grid, t2)
     # I–II bright like CSF, III intermediate, IV–V dark.
-    assert ratio[1] > 0.8 and ratio[2] > 0.5
+    assert ratio[1] > 0.8
+    assert ratio[2] > 0.5
     assert 0.25 < ratio[3] < 0.55
-    assert ratio[4] < 0.2 and ratio[5] < 0.2
+    assert ratio[4] < 0.2
+    assert ratio[5] < 0.2
     # Height: normal for I–III, lower at IV, lowest (collapsed) at V.
     assert height[2] == pytest.approx(height[1], abs=1.5)
     assert height[4] < height[1] - 0.5
@@ -135,7 +137,7 @@ def test_herniation_shows_on_axial_t2(grid_of):
     mask = t2.labels == grid.label("herniation.L4-L5")
     assert mask.sum() * pl.pixel_mm**2 > 5.0
     # It lies behind the disc on the patient's left (viewer's right).
-    rows, cols = np.nonzero(mask)
+    _, cols = np.nonzero(mask)
     centre = pl.world_to_pixel(model.placement.frames["L4"].origin)[0]
     assert cols.mean() > centre[0]
     # Disc material is darker than the CSF it pushes into.
@@ -148,7 +150,8 @@ def test_cli_writes_an_image(tmp_path, capsys):
     from PIL import Image
 
     with Image.open(out) as im:
-        assert im.size == (128, 128) and im.mode == "L"
+        assert im.size == (128, 128)
+        assert im.mode == "L"
 
 
 @pytest.mark.parametrize(
@@ -167,4 +170,5 @@ def test_cli_bad_input_is_one_line_and_status_2(tmp_path, capsys, argv, needle):
     err = capsys.readouterr().err
     assert status == 2
     assert needle in err
-    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.count("\n") == 1
+    assert "Traceback" not in err

@@ -54,7 +54,8 @@ def test_pfirrmann_nucleus_on_t2_matches_the_grading_table(field):
     assert ratio[1] > 0.85
     assert ratio[2] > 0.55
     assert 0.25 < ratio[3] < 0.55
-    assert ratio[4] < 0.2 and ratio[5] < 0.2
+    assert ratio[4] < 0.2
+    assert ratio[5] < 0.2
     assert all(ratio[g] > ratio[g + 1] for g in range(1, 5))
     # Grade I–II: nucleus and annulus clearly distinct; IV–V: the distinction is lost.
     assert sig(T.nucleus(1), "t2", field) > 3 * sig(T.annulus(1), "t2", field)
@@ -125,7 +126,8 @@ def test_window_maps_level_and_width():
 
 
 def test_sequence_presets_and_bad_keys():
-    assert sequence("t1").tr == 500 and sequence("t2").te == 100
+    assert sequence("t1").tr == 500
+    assert sequence("t2").te == 100
     assert sequence("t2", te=120).te == 120
     with pytest.raises(ValueError, match="sequence: 'pd'"):
         sequence("pd")

@@ -263,7 +263,8 @@ SOURCES: dict[str, str] = {
     "vessel": "C: flow void, PD 0.05 — flowing blood leaves the slice between the spin-echo pulses",
     "viscera": "C: a stand-in for bowel and mesentery (PD 0.8, T1 800, T2 50, 10 % fat); not modelled",
     "nucleus": (
-        "T2 V: I 210, II 129, III 84, IV 51 ms (ESR EPOS poster); V 36 C (the I→IV trend, ×0.7 a grade). T1/PD V: "
+        "T2 V: I 210, II 129, III 84, IV 51 ms (ESR EPOS poster); V 36 C (the I→IV trend, ×0.7 a grade). "
+        "T1/PD V: "
         "II 1165/0.79→0.86, IV 723/0.61, V 554/0.48 (Drake-Pérez normal, intermediate, desiccated disc); "
         "I 1250/0.95 and III 900/0.70 C (between them; the nucleus is wetter than the whole disc)"
     ),
