@@ -96,7 +96,7 @@ class SpineVizApp(TrameApp):
         self.presenter = ScenePresenter(size=VIEW_SIZE, anti_aliasing="none")
         # The healthy twin for compare mode shares the camera: views move together.
         self.healthy = ScenePresenter(size=VIEW_SIZE, anti_aliasing="none")
-        self.healthy.plotter.renderer.SetActiveCamera(self.presenter.plotter.renderer.GetActiveCamera())
+        self.healthy.plotter.renderer.camera = self.presenter.plotter.renderer.camera
         self._labels_actor = None
         self._clients = 0
         self.views: list = []

@@ -80,7 +80,7 @@ def _field_control(index: int, spec) -> None:
             hint=(f"{ui}.items[{stages}.indexOf(stage)].title",),
             persistent_hint=True,
             classes="mb-2",
-            data_testid=f"field-{name}",
+            id=f"field-{name}",
         )
     elif spec.kind == "bool":
         v3.VSwitch(
@@ -91,7 +91,7 @@ def _field_control(index: int, spec) -> None:
             color="primary",
             hide_details=True,
             density="compact",
-            data_testid=f"field-{name}",
+            id=f"field-{name}",
         )
     elif spec.kind == "int":
         tokens = json.dumps(list(spec.tokens))
@@ -107,7 +107,7 @@ def _field_control(index: int, spec) -> None:
             hint=(f"{ui}.items[{tokens}.indexOf({name})].title",),
             persistent_hint=True,
             classes="mb-2",
-            data_testid=f"field-{name}",
+            id=f"field-{name}",
         )
     else:
         v3.VSelect(
@@ -119,7 +119,7 @@ def _field_control(index: int, spec) -> None:
             variant="outlined",
             hide_details="auto",
             classes="mb-2",
-            data_testid=f"field-{name}",
+            id=f"field-{name}",
         )
 
 
@@ -134,7 +134,7 @@ def _findings_panel() -> None:
                 click="trigger('reset_conditions')",
                 variant="tonal",
                 block=True,
-                data_testid="reset",
+                id="reset",
             )
 
 
@@ -151,7 +151,7 @@ def _structures_panel() -> None:
                         hide_details=True,
                         density="compact",
                         style="flex: 0 0 150px",
-                        data_testid=f"show-{group}",
+                        id=f"show-{group}",
                     )
                     v3.VSlider(
                         model_value=(f"opacity.{group}",),
@@ -162,7 +162,7 @@ def _structures_panel() -> None:
                         hide_details=True,
                         density="compact",
                         title=("t.opacity",),
-                        data_testid=f"opacity-{group}",
+                        id=f"opacity-{group}",
                     )
 
 
@@ -178,10 +178,10 @@ def _view_panel() -> None:
                 variant="outlined",
                 hide_details=True,
                 classes="mb-2",
-                data_testid="camera",
+                id="camera",
             )
             v3.VSwitch(v_model=("clip",), label=("t.clip",), hide_details=True, color="primary",
-                       density="compact", data_testid="clip")
+                       density="compact", id="clip")
             v3.VSelect(
                 v_if="clip",
                 v_model=("clip_axis",),
@@ -190,7 +190,7 @@ def _view_panel() -> None:
                 density="compact",
                 variant="outlined",
                 hide_details=True,
-                data_testid="clip-axis",
+                id="clip-axis",
             )
             v3.VSlider(
                 v_if="clip",
@@ -201,14 +201,14 @@ def _view_panel() -> None:
                 max=0.9,
                 step=0.05,
                 hide_details=True,
-                data_testid="clip-offset",
+                id="clip-offset",
             )
             v3.VSwitch(v_model=("labels",), label=("t.labels",), hide_details=True, color="primary",
-                       density="compact", data_testid="labels")
+                       density="compact", id="labels")
             v3.VSwitch(v_model=("compare",), label=("t.compare",), hide_details=True, color="primary",
-                       density="compact", data_testid="compare")
+                       density="compact", id="compare")
             v3.VSwitch(v_model=("transparent",), label=("t.transparent",), hide_details=True,
-                       density="compact", data_testid="transparent")
+                       density="compact", id="transparent")
 
 
 def _toolbar(app: SpineVizApp) -> None:
@@ -219,25 +219,25 @@ def _toolbar(app: SpineVizApp) -> None:
         click="lang = (lang === 'nb' ? 'en' : 'nb')",
         variant="text",
         title=("t.language",),
-        data_testid="lang",
+        id="lang",
     )
     v3.VBtn(
         icon="mdi-link-variant",
         click="trigger('share').then((q) => utils.get('spinevizShare')(q))",
         title=("t.share",),
-        data_testid="share",
+        id="share",
     )
     v3.VBtn(
         icon="mdi-camera",
         click="utils.download('spineviz.png', trigger('screenshot_png', [2]), 'image/png')",
         title=("t.screenshot",),
-        data_testid="screenshot",
+        id="screenshot",
     )
     v3.VBtn(
         icon="mdi-presentation",
         click="presenter = !presenter; utils.get('spinevizFullscreen')(presenter)",
         title=("t.presenter",),
-        data_testid="presenter",
+        id="presenter",
     )
     del app
 
@@ -282,23 +282,23 @@ def build_ui(app: SpineVizApp):
                 _findings_panel()
                 _structures_panel()
                 _view_panel()
-            html.Div("{{ t.education }}", classes="sv-note pa-3", data_testid="education")
+            html.Div("{{ t.education }}", classes="sv-note pa-3", id="education")
         with layout.content, v3.VContainer(fluid=True, classes="pa-0 fill-height"):
             with html.Div(classes="sv-views"):
-                with html.Div(v_show="compare", classes="sv-view", data_testid="view-healthy"):
+                with html.Div(v_show="compare", classes="sv-view", id="view-healthy"):
                     healthy = _view(app, app.healthy, "view_healthy", "{{ t.healthy }}")
-                with html.Div(classes="sv-view", data_testid="view-main"):
+                with html.Div(classes="sv-view", id="view-main"):
                     main = _view(app, app.presenter, "view_main", "{{ compare ? t.current : '' }}")
                 app.views = [main, healthy]
-            with v3.VCard(v_if="picked_title", classes="sv-pick", elevation=4, data_testid="picked"):
+            with v3.VCard(v_if="picked_title", classes="sv-pick", elevation=4, id="picked"):
                 v3.VCardTitle("{{ picked_title }}", classes="text-subtitle-1")
                 v3.VCardText("{{ picked_text }}")
-            html.Div("{{ draw_count }}", classes="d-none", data_testid="draw-count")
+            html.Div("{{ draw_count }}", classes="d-none", id="draw-count")
             v3.VSnackbar(
                 "{{ notice }}",
                 model_value=("!!notice",),
                 update_modelValue="notice = ''",
                 timeout=6000,
-                data_testid="notice",
+                id="notice",
             )
     return layout

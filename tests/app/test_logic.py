@@ -1,0 +1,168 @@
+"""App logic without a browser: set state as a browser would, flush, look at the scene."""
+
+from __future__ import annotations
+
+import logging
+from urllib.parse import parse_qsl
+
+import numpy as np
+import pytest
+
+from spineviz.app import text
+from spineviz.app.viewstate import CONDITION_KEYS, check_view
+from spineviz.conditions.state import State
+
+pytestmark = pytest.mark.render
+
+
+def _set(app, **values):
+    app.state.update(values)
+    app.state.flush()
+
+
+def test_starts_with_the_healthy_segment(an_app):
+    assert an_app.conditions == State()
+    names = set(an_app.presenter.actors)
+    assert {"L4.body", "L5.body", "L4-L5.nucleus"} <= names
+    assert not any(n.endswith((".modic", ".herniation")) for n in names)
+
+
+def test_a_condition_toggle_adds_its_part(an_app):
+    _set(an_app, modic="1")
+    assert an_app.conditions.modic == "1"
+    assert any(n.endswith(".modic") for n in an_app.presenter.actors)
+    _set(an_app, modic="0")
+    assert not any(n.endswith(".modic") for n in an_app.presenter.actors)
+
+
+def test_a_tampered_value_is_refused_logged_and_put_back(an_app, caplog):
+    with caplog.at_level(logging.ERROR, logger="spineviz.app"):
+        _set(an_app, modic="7", pfirrmann={"x": 1})
+    assert an_app.conditions == State()
+    assert an_app.state.modic == "0" and an_app.state.pfirrmann == "1"
+    assert "modic" in an_app.state.notice or "pfirrmann" in an_app.state.notice
+    assert any("refused" in r.message for r in caplog.records)
+    # The session goes on: a good value after a bad one is drawn.
+    _set(an_app, pfirrmann="4")
+    assert an_app.conditions.pfirrmann == 4
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("camera", "../../etc"), ("opacity", {"bone": 5}), ("clip_offset", float("nan")), ("lang", "de"),
+     ("visible", "all"), ("labels", "yes")],
+)
+def test_tampered_view_values_are_refused(an_app, key, value):
+    before = getattr(an_app.view, key)
+    _set(an_app, **{key: value})
+    assert getattr(an_app.view, key) == before
+    assert an_app.state[key] == before
+    assert an_app.state.notice
+
+
+def test_hiding_a_group_hides_exactly_its_parts(an_app):
+    _set(an_app, visible={**an_app.state.visible, "bone": False})
+    for name, actor in an_app.presenter.actors.items():
+        assert bool(actor.GetVisibility()) == (".body" not in name and ".arch" not in name
+                                               and ".endplate." not in name)
+
+
+def test_opacity_makes_a_group_see_through(an_app):
+    _set(an_app, opacity={**an_app.state.opacity, "bone": 0.3})
+    assert an_app.presenter.actors["L4.body"].prop.opacity == pytest.approx(0.3, abs=0.01)
+    assert an_app.presenter.actors["L4-L5.nucleus"].prop.opacity > 0.3
+
+
+def test_clipping_cuts_every_part_and_fills_the_cut(an_app):
+    whole = an_app.presenter.parts["L4.body"].bounds
+    _set(an_app, clip=True, clip_axis="sagittal", clip_offset=0.0)
+    cut = an_app.shown_parts()["L4.body"]
+    assert cut.bounds[1] < whole[1] - 5  # the left half is gone
+    assert an_app.presenter.parts["L4.body"].bounds[1] == pytest.approx(cut.bounds[1])  # and drawn so
+    # Capped: the cut face is filled, so the cut part is still a closed surface.
+    assert cut.clean().triangulate().n_open_edges == 0
+
+
+def test_compare_shows_a_healthy_twin_with_the_same_camera(an_app):
+    _set(an_app, modic="2", compare=True)
+    assert any(n.endswith(".modic") for n in an_app.presenter.actors)
+    assert not any(n.endswith(".modic") for n in an_app.healthy.actors)
+    # One camera object for both: rotating one view turns the other.
+    an_app.presenter.plotter.camera.azimuth = 30
+    assert an_app.healthy.plotter.camera.position == pytest.approx(an_app.presenter.plotter.camera.position)
+
+
+def test_language_switch_changes_every_word(an_app):
+    _set(an_app, lang="nb")
+    assert an_app.state.t["findings"] == text.UI["findings"]["nb"]
+    modic = next(f for f in an_app.state.field_ui if f["name"] == "modic")
+    assert modic["title"] == "Modic-type"
+
+
+def test_share_query_round_trip_restores_state_and_camera(an_app):
+    _set(an_app, modic="1", pfirrmann="4", herniation="extrusion", camera="oblique")
+    query = an_app.share_query()
+    pairs = dict(parse_qsl(query))
+    assert pairs["modic"] == "1" and pairs["pfirrmann"] == "4" and pairs["herniation"] == "extrusion"
+    position = np.array(an_app.presenter.plotter.camera.position)
+
+    from trame.app import get_server
+
+    from spineviz.app import SpineVizApp
+
+    other = SpineVizApp(get_server("test_share_round_trip", client_type="vue3"), detail="low")
+    other.state.ready()
+    other.apply_url("?" + query, "en-GB")
+    assert other.conditions == an_app.conditions
+    assert np.allclose(other.presenter.plotter.camera.position, position, atol=0.1)
+
+
+def test_bad_share_url_keeps_the_healthy_segment(an_app):
+    an_app.apply_url("?modic=9&view=1,2", "nb-NO")
+    assert an_app.conditions == State()
+    assert an_app.view.lang == "nb"
+    assert an_app.state.notice
+
+
+def test_pick_names_the_part_under_the_pointer(an_app):
+    an_app.presenter.plotter.render()
+    centre = an_app.presenter.actors["L4.body"].mapper.dataset.center
+    renderer = an_app.presenter.plotter.renderer
+    renderer.SetWorldPoint(*centre, 1.0)
+    renderer.WorldToDisplay()
+    x, y, _ = renderer.GetDisplayPoint()
+    height = an_app.presenter.plotter.render_window.GetSize()[1]
+    name = an_app.pick({"position": {"x": x, "y": height - 1 - y}})
+    assert name.startswith("L4.")
+    assert an_app.state.picked_title and an_app.state.picked_text
+    assert an_app.pick({"position": "garbage"}) == ""
+
+
+def test_number_keys_pick_the_modic_type_and_c_toggles_compare(an_app):
+    an_app.on_key("2")
+    assert an_app.conditions.modic == "2"
+    an_app.on_key("c")
+    assert an_app.view.compare is True
+
+
+def test_screenshot_is_a_png_at_twice_the_view_size(an_app):
+    data = an_app.screenshot_png(2)
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    from io import BytesIO
+
+    from PIL import Image
+
+    image = Image.open(BytesIO(data))
+    width, height = an_app.presenter.plotter.window_size
+    assert image.size == (2 * width, 2 * height)
+
+
+def test_every_condition_field_has_a_control_bound_in_the_layout(an_app):
+    html = an_app.ui.html
+    for key in CONDITION_KEYS:
+        assert f'id="field-{key}"' in html
+
+
+def test_view_checks_accept_good_values():
+    assert check_view("opacity", dict.fromkeys(["bone", "disc", "nerves", "vessels", "muscle", "ligaments",
+                                                 "findings"], 0.5))["bone"] == 0.5
