@@ -20,6 +20,10 @@ default), a vertebra (L4) or a height z in mm; coronal y in mm.
 """
 
 
+OPTION_NAMES = ("position", "plane", "sequence", "field", "size", "spacing", "lang")
+"""Arguments whose ValueError messages are shown as usage errors."""
+
+
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "mri",
@@ -131,7 +135,10 @@ def run(args: argparse.Namespace) -> int:
             args.out.parent.mkdir(parents=True, exist_ok=True)
             save_png(sl, args.out)
     except ValueError as err:
-        # The MRI layer's messages start with the argument's name ("position: …").
+        # The MRI layer's messages start with the argument's name ("position: …");
+        # any other error is not a usage error and keeps its traceback.
+        if str(err).split(":")[0] not in OPTION_NAMES:
+            raise
         raise UsageError(f"--{err}") from None
     print(args.out)
     return 0

@@ -123,7 +123,7 @@ def paint_background(
     )
     abdomen = inner & _ellipse(x, yr, 0.0, -hd - 125.0, 160.0, 95.0)
     labels[abdomen & (loops > -0.4)] = code["viscera"]
-    labels[abdomen & (np.abs(loops - 1.6) < 0.25)] = code["fluid"]
+    labels[abdomen & (np.abs(loops - 1.6) < 0.12)] = code["fluid"]
 
     # Psoas grows from L1 to L5 (its cross-section roughly doubles, model).
     grow = np.clip(1.0 - z / 120.0, 0.8, 1.35)
