@@ -18,7 +18,6 @@ part is covered the day it is added:
 
 from __future__ import annotations
 
-import functools
 import json
 import re
 import subprocess
@@ -56,16 +55,35 @@ a boundary in their fields; each contoured surface may stray from it by up to
 one."""
 
 
-@functools.cache
+_BUILT: dict[tuple[str, str], object] = {}
+
+
 def built(levels: str, detail: str):
-    """One model per (levels, detail) for the whole session (building is the slow part)."""
-    return build_model(levels, detail=detail)
+    """One model per (levels, detail) for the whole session (building is the slow part).
+
+    A build that fails is remembered too, so every test that needs it fails at
+    once with the same error instead of building again.
+    """
+    key = (levels, detail)
+    if key not in _BUILT:
+        try:
+            _BUILT[key] = build_model(levels, detail=detail)
+        except Exception as err:
+            _BUILT[key] = err
+    if isinstance(_BUILT[key], Exception):
+        raise _BUILT[key]
+    return _BUILT[key]
 
 
 def pytest_generate_tests(metafunc):
     # Parametrise over the parts the model really has, so new parts join the sweep unasked.
     if "part" in metafunc.fixturenames:
-        metafunc.parametrize("part", list(built(LEVELS, DETAIL).parts))
+        try:
+            parts = list(built(LEVELS, DETAIL).parts)
+        except Exception:
+            # Not a collection error (that would stop the whole suite): the tests fail with the error.
+            parts = ["(model does not build)"]
+        metafunc.parametrize("part", parts)
 
 
 @pytest.fixture(scope="session")
