@@ -25,27 +25,33 @@ import pyvista as pv
 
 from spineviz.geometry import sdf
 from spineviz.geometry.dimensions import VERTEBRAE
-from spineviz.geometry.disc import disc_fields, disc_frame, disc_parts, with_disc_height
+from spineviz.geometry.disc import NUCLEUS_SHIFT, DiscFields, disc_fields, disc_frame, with_disc_height
 from spineviz.geometry.frames import Frame, Placement, placement
 from spineviz.geometry.model import DETAIL_SPACING, Model, build_model, check_detail
 from spineviz.geometry.names import Levels
-from spineviz.geometry.neural import RootCompression, build_neural, root_path, sac_parts, sac_semi_axes
+from spineviz.geometry.neural import RootPath, root_path, sac_semi_axes
 
 from .compression import (
     FACET_GROWTH,
+    FLAVUM_GROWTH,
     STENOSIS_AREA,
+    bent_root,
     facet_field,
     facet_mesh,
     root_push,
+    sac_narrowing,
     section_area,
     target_structure,
+    thickened_flavum,
 )
+from .deform import ANGLES, DiscSettling, Push
 from .degeneration import GRADES, STENOSIS_BULGE, osteophyte_mesh
 from .herniation import exit_angle, herniation_field, herniation_mesh
-from .ingrowth import basivertebral_branches, ingrowth_parts
+from .ingrowth import _merge, basivertebral_branches, ingrowth_parts, ingrowth_paths
 from .modic import modic_parts
+from .multifidus import MuscleVolume, fatty_split, sample_muscle
 from .state import State
-from .theories import immune_cells, microfractures, particles
+from .theories import immune_cells, immune_cells_on, microfractures, particles
 
 
 @dataclass(frozen=True)
@@ -127,11 +133,7 @@ def motion(level: str, pfirrmann: int) -> Frame:
 
 
 def above(name: str, level: str) -> bool:
-    """Whether part ``name`` belongs to a vertebra or disc above ``level``'s disc.
-
-    Segment-wide parts (dural sac, cauda equina, multifidus) stay; they are
-    soft and span the levels.
-    """
+    """Whether part ``name`` belongs to a vertebra or disc above ``level``'s disc."""
     lower = VERTEBRAE.index(level.split("-")[1])
     head = name.split(".")[0]
     owners = head.split("-")
@@ -164,16 +166,13 @@ class Piece:
     measurements: Mapping[str, float] = field(default_factory=dict)
 
 
-@functools.lru_cache(maxsize=32)
-def c_motion(levels: Levels, detail: str, level: str, pfirrmann: int) -> Piece:
-    """Healthy parts above the disc, moved down with the lost disc height."""
-    if GRADES[pfirrmann].height == 1.0:
-        return Piece()
-    base = healthy(levels, detail)
-    move = motion(level, pfirrmann)
-    parts = {n: moved_mesh(m, move) for n, m in base.parts.items() if above(n, level)}
-    fields = {n: moved_field(base.fields[n], move) for n in parts if n in base.fields}
-    return Piece(parts, fields)
+SOFT = ("root", "sinuvertebral", "plc", "ligamentum_flavum", "dural_sac", "cauda_equina", "multifidus")
+"""Name components of soft parts: they deform with a settling disc instead of moving rigidly."""
+
+
+def soft(name: str) -> bool:
+    """Whether a part is soft tissue that a settling disc drags and pushes."""
+    return bool(set(name.split(".")) & set(SOFT))
 
 
 HERNIATED = ("protrusion", "extrusion", "sequestration")
@@ -185,49 +184,129 @@ def disc_bulge(pfirrmann: int, stenosis: str) -> float:
 
 
 @functools.lru_cache(maxsize=32)
-def c_disc(
-    levels: Levels,
-    detail: str,
-    level: str,
-    pfirrmann: int,
-    stenosis: str,
-    herniation: str,
-    zone: str,
-    side: str,
-) -> Piece:
-    """The affected disc at its grade: height, bulge, nucleus, fissures; rim spurs."""
+def bulged_disc(level: str, pfirrmann: int, stenosis: str) -> DiscFields:
+    """Exact fields of the affected disc at its grade and bulge (for herniation and fibres)."""
+    grade = GRADES[pfirrmann]
+    return disc_fields(
+        degenerated_placement(level, pfirrmann),
+        level,
+        bulge=disc_bulge(pfirrmann, stenosis),
+        nucleus_scale=grade.nucleus_scale,
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def settling(level: str, pfirrmann: int, stenosis: str) -> DiscSettling | None:
+    """The deformation of a degenerated disc and its surroundings (None when healthy)."""
     grade = GRADES[pfirrmann]
     bulge = disc_bulge(pfirrmann, stenosis)
-    fissures = grade.fissures
-    if herniation in HERNIATED:
-        # The herniated material leaves through a full-thickness radial tear.
-        fissures = (*fissures, (exit_angle(zone, side), 1.0))
-    healthy_disc = (bulge, grade.nucleus_scale, grade.blur, fissures) == (0.0, 1.0, 0.0, ())
-    measurements = {"hydration": grade.hydration, "disc_height_factor": grade.height}
-    if healthy_disc and grade.height == 1.0:
-        return Piece(measurements=measurements)
-    place = degenerated_placement(level, pfirrmann)
-    spacing = DETAIL_SPACING[detail]
-    meshes, fields = disc_parts(
-        place,
-        level,
-        spacing=spacing,
-        bulge=bulge,
-        nucleus_scale=grade.nucleus_scale,
-        nucleus_blur=grade.blur,
-        fissures=fissures,
+    if grade.height == 1.0 and bulge == 0.0 and grade.nucleus_scale == 1.0:
+        return None
+    return DiscSettling(
+        placement(), level, motion(level, pfirrmann), bulge, float(np.sqrt(grade.nucleus_scale))
     )
-    nucleus = meshes[f"{level}.nucleus"]
+
+
+@functools.lru_cache(maxsize=8)
+def healthy_roots(levels: Levels) -> dict[str, RootPath]:
+    """Relaxed centrelines of every healthy root (state independent; computed once)."""
+    place = placement()
+    return {f"{v}.root.{s}": root_path(place, v, s) for v in levels.vertebrae for s in ("left", "right")}
+
+
+def settled_roots(levels: Levels, level: str, pfirrmann: int, stenosis: str) -> dict[str, RootPath]:
+    """Root centrelines after the disc settles (the healthy ones deformed)."""
+    d = settling(level, pfirrmann, stenosis)
+    paths = healthy_roots(levels)
+    if d is None:
+        return paths
+    return {
+        n: RootPath(d.forward(rp.path), rp.radius, d.forward(rp.drg[None])[0], rp.s_drg)
+        for n, rp in paths.items()
+    }
+
+
+def fissure_blades(d: DiscSettling, fissures) -> tuple[pv.PolyData, sdf.Field]:
+    """Radial tears filled with nucleus tissue, in the healthy disc frame then settled."""
+    frame = disc_frame(d.place, d.level)
+    wall, nucleus = d.radii
+    height = d.place.discs[d.level].middle_height
+    meshes, fields = [], []
+    for angle, depth in fissures:
+        a = np.radians(angle)
+        rn = float(np.interp(a, ANGLES, nucleus)) * d.nucleus_factor
+        rw = float(np.interp(a, ANGLES, wall))
+        r0, r1 = rn - 1.5, rn + depth * (rw - rn) + (0.6 if depth >= 1.0 else 0.0)
+        direction = np.array([np.sin(a), np.cos(a), 0.0])
+        centre = np.array([0.0, NUCLEUS_SHIFT, 0.0]) + direction * (r0 + r1) / 2
+        radii = np.array([(r1 - r0) / 2, 0.7, 0.3 * height])
+        axes = np.c_[direction, np.cross([0.0, 0.0, 1.0], direction), [0.0, 0.0, 1.0]]
+        unit = pv.Sphere(radius=1.0, theta_resolution=18, phi_resolution=12)
+        local = (unit.points * radii) @ axes.T + centre
+        meshes.append(pv.PolyData(frame.to_world(local), unit.faces))
+        world_rot = Frame(frame.rotation @ axes, frame.to_world(centre[None])[0])
+        fields.append(lambda p, f=world_rot, r=radii: sdf.ellipsoid(f.to_local(p), (0.0, 0.0, 0.0), r))
+    mesh = d.mesh(_merge(meshes)) if meshes else pv.PolyData()
+    field = d.field(lambda p: np.minimum.reduce([f(p) for f in fields]))
+    return mesh, field
+
+
+@functools.lru_cache(maxsize=32)
+def c_settle(levels: Levels, detail: str, level: str, pfirrmann: int, stenosis: str) -> Piece:
+    """The disc at its grade and the segment around it.
+
+    Everything above the disc moves down with the lost height; the disc and
+    the soft tissue (nerves, ligaments, muscle) are the healthy meshes
+    deformed (:class:`~.deform.DiscSettling`): height, bulge, a drier,
+    smaller nucleus; radial tears filled with nucleus tissue; rim spurs.
+    """
+    grade = GRADES[pfirrmann]
+    measurements = {"hydration": grade.hydration, "disc_height_factor": grade.height}
+    d = settling(level, pfirrmann, stenosis)
+    if d is None:
+        return Piece(measurements=measurements)
+    base = healthy(levels, detail)
+    move = d.move
+    parts: Parts = {}
+    fields: Fields = {}
+    own = (f"{level}.annulus", f"{level}.nucleus")
+    for n, m in base.parts.items():
+        f = base.fields.get(n)
+        if soft(n) or n in own:
+            parts[n], fields[n] = d.mesh(m), d.field(f)
+        elif grade.height != 1.0 and (above(n, level) or n == f"{level}.cartilage.superior"):
+            parts[n], fields[n] = moved_mesh(m, move), moved_field(f, move)
+    if grade.fissures:
+        blades, bfield = fissure_blades(d, grade.fissures)
+        nucleus, nfield = parts[own[1]], fields[own[1]]
+        parts[own[1]] = _merge([nucleus, blades])
+        fields[own[1]] = lambda p, a=nfield, b=bfield: np.minimum(a(p), b(p))
+    nucleus = parts[own[1]]
     nucleus.field_data["hydration"] = np.array([grade.hydration])
     nucleus.field_data["boundary_blur"] = np.array([grade.blur])
-    meshes[f"{level}.annulus"].field_data["hydration"] = np.array([0.3 + 0.3 * grade.hydration])
+    parts[own[0]].field_data["hydration"] = np.array([0.3 + 0.3 * grade.hydration])
     if grade.osteophyte > 0:
+        place = degenerated_placement(level, pfirrmann)
         upper, lower = level.split("-")
         for v, side in ((upper, "inferior"), (lower, "superior")):
-            meshes[f"{v}.osteophytes"] = osteophyte_mesh(
-                place.shapes[v], place.frames[v], side=side, length=grade.osteophyte, spacing=spacing
-            )
-    return Piece(meshes, fields, measurements=measurements)
+            if v in levels.vertebrae:
+                parts[f"{v}.osteophytes"] = osteophyte_mesh(
+                    place.shapes[v],
+                    place.frames[v],
+                    side=side,
+                    length=grade.osteophyte,
+                    spacing=DETAIL_SPACING[detail],
+                )
+    return Piece(parts, fields, measurements=measurements)
+
+
+def settled_part(levels: Levels, detail: str, level: str, pfirrmann: int, stenosis: str, name: str):
+    """A part (mesh, field) after settling: the settle component's, else the healthy one."""
+    piece = c_settle(levels, detail, level, pfirrmann, stenosis)
+    if name in piece.parts:
+        return piece.parts[name], piece.fields[name]
+    base = healthy(levels, detail)
+    return base.parts[name], base.fields[name]
 
 
 @functools.lru_cache(maxsize=64)
@@ -258,6 +337,27 @@ def c_modic(
 
 
 @functools.lru_cache(maxsize=32)
+def herniation_piece(
+    level: str, pfirrmann: int, stenosis: str, herniation: str, zone: str, side: str, detail: str, target: str
+) -> tuple[pv.PolyData, sdf.Field, dict]:
+    """The herniation's mesh, field and placement info (aimed at the root its zone meets)."""
+    place = degenerated_placement(level, pfirrmann)
+    whole = bulged_disc(level, pfirrmann, stenosis).whole
+    kw = {"kind": herniation, "zone": zone, "side": side, "whole": whole}
+    hfield, info = herniation_field(place, level, **kw)
+    if target is not None and "exit" in info:
+        # The finding shown is a compressing one: the dome leans toward and
+        # reaches the root its zone names, where that root passes the tear.
+        rp = settled_roots(Levels.parse(level), level, pfirrmann, stenosis)[target]
+        aim = rp.path[int(np.argmin(np.linalg.norm(rp.path - info["exit"], axis=1)))]
+        hfield, info = herniation_field(place, level, aim=aim, **kw)
+    mesh = herniation_mesh(hfield, info, spacing=DETAIL_SPACING[detail])
+    for key, value in (("fardon", herniation), ("zone", zone), ("side", side)):
+        mesh.field_data[key] = np.array([value])
+    return mesh, hfield, info
+
+
+@functools.lru_cache(maxsize=32)
 def c_neural(
     levels: Levels,
     detail: str,
@@ -268,93 +368,79 @@ def c_neural(
     side: str,
     stenosis: str,
 ) -> Piece:
-    """Herniation part, displaced roots, narrowed dural sac, enlarged facets; contacts."""
-    if herniation == "none" and stenosis == "none" and GRADES[pfirrmann].height == 1.0:
+    """Herniation, displaced roots, narrowed and dented sac, facets and ligamentum flavum; contacts."""
+    if herniation == "none" and stenosis == "none":
         return Piece()
-    place = degenerated_placement(level, pfirrmann)
-    spacing = DETAIL_SPACING[detail]
-    bulge = disc_bulge(pfirrmann, stenosis)
+    args = (levels, detail, level, pfirrmann, stenosis)
+    frame = disc_frame(degenerated_placement(level, pfirrmann), level)
     parts: Parts = {}
     fields: Fields = {}
     contacts: list[Contact] = []
-    compression: dict[str, RootCompression] = {}
-    sac_scale = STENOSIS_AREA[stenosis]
-    if herniation != "none":
-        target = target_structure(level, zone, side) if herniation in HERNIATED else "dural_sac"
-        roots = [f"{v}.root.{s}" for v in levels.vertebrae for s in ("left", "right")]
-        paths = {r: root_path(place, *r.split(".root.")) for r in roots}
-        hfield, info = herniation_field(place, level, kind=herniation, zone=zone, side=side, bulge=bulge)
-        if target != "dural_sac" and "exit" in info:
-            # The finding shown is a compressing one: the dome leans toward and
-            # reaches the root its zone names, where that root passes the tear.
-            rp = paths[target]
-            aim = rp.path[int(np.argmin(np.linalg.norm(rp.path - info["exit"], axis=1)))]
-            hfield, info = herniation_field(
-                place, level, kind=herniation, zone=zone, side=side, bulge=bulge, aim=aim
-            )
-        mesh = herniation_mesh(hfield, info, spacing=spacing)
-        for key, value in (("fardon", herniation), ("zone", zone), ("side", side)):
-            mesh.field_data[key] = np.array([value])
-        parts[f"{level}.herniation"] = mesh
-        fields[f"{level}.herniation"] = hfield
-        for r, rp in paths.items():
-            push = root_push(hfield, rp.path, rp.radius)
-            if push is not None:
-                compression[r] = push[0]
-                contacts.append(Contact(r, f"{level}.herniation", round(push[1], 2), round(push[2], 2)))
-        # A herniation against the sac dents it: the sac loses the dented share of its depth.
-        _, b = sac_semi_axes()
-        reach = _sac_penetration(hfield, place, level, levels)
-        if reach > 0:
-            dent = min(reach / (2 * b), 0.6)
-            sac_scale *= 1 - dent
-            contacts.append(Contact("dural_sac", f"{level}.herniation", round(reach, 2), round(dent, 2)))
+    tissue = {n: settled_part(*args, n) for n in ("dural_sac", "cauda_equina")}
     if stenosis != "none":
-        contacts.append(Contact("dural_sac", "stenosis", 0.0, round(1 - STENOSIS_AREA[stenosis], 2)))
+        sac, _ = tissue["dural_sac"]
+        target_area = STENOSIS_AREA[stenosis] * section_area(
+            healthy(levels, detail).parts["dural_sac"], frame
+        )
+        narrow = sac_narrowing(sac, frame, target_area)
+        tissue = {n: (narrow.mesh(m), narrow.field(f)) for n, (m, f) in tissue.items()}
+        contacts.append(Contact("dural_sac", "stenosis", 0.0, round(1 - narrow.scale, 2)))
+        place = degenerated_placement(level, pfirrmann)
         for s in ("left", "right"):
             f = facet_field(place, level, s, FACET_GROWTH[stenosis])
             parts[f"{level}.facet_hypertrophy.{s}"] = facet_mesh(
-                f, place, level, s, FACET_GROWTH[stenosis], spacing
+                f, place, level, s, FACET_GROWTH[stenosis], 1.0
             )
             fields[f"{level}.facet_hypertrophy.{s}"] = f
-    discs = {level: disc_fields(place, level, bulge=bulge)}
-    meshes, nfields = build_neural(
-        levels,
-        place,
-        spacing,
-        sac_area_scale={level: sac_scale} if sac_scale != 1.0 else None,
-        root_compression=compression or None,
-        discs=discs,
-    )
-    for r in compression:
-        meshes[r].field_data["compressed"] = np.array([1])
-    if sac_scale < 0.999:
-        meshes["dural_sac"].field_data["compressed"] = np.array([1])
-    parts.update(meshes)
-    fields.update(nfields)
-    area = section_area(meshes["dural_sac"], disc_frame(place, level))
+        flavum = f"{level}.ligamentum_flavum"
+        if flavum in healthy(levels, detail).parts:
+            m, f = settled_part(*args, flavum)
+            parts[flavum], fields[flavum] = thickened_flavum(m, f, frame, FLAVUM_GROWTH[stenosis])
+    if herniation != "none":
+        target = target_structure(level, zone, side) if herniation in HERNIATED else None
+        if target == "dural_sac" or (target is not None and target.split(".")[0] not in levels.vertebrae):
+            target = None
+        mesh, hfield, info = herniation_piece(
+            level, pfirrmann, stenosis, herniation, zone, side, detail, target
+        )
+        parts[f"{level}.herniation"] = mesh
+        fields[f"{level}.herniation"] = hfield
+        for r, rp in settled_roots(levels, level, pfirrmann, stenosis).items():
+            push = root_push(hfield, rp.path, rp.radius)
+            if push is not None:
+                parts[r], fields[r] = bent_root(rp, push[0])
+                parts[r].field_data["compressed"] = np.array([1])
+                contacts.append(Contact(r, f"{level}.herniation", round(push[1], 2), round(push[2], 2)))
+        sac, _ = tissue["dural_sac"]
+        reach = float(np.max(-hfield(sac.points)))
+        if reach > -0.3:
+            _, b = sac_semi_axes()
+            direction = info["normal"] if "normal" in info else frame.rotation[:, 1]
+            dent = Push(hfield, tuple(direction))
+            tissue = {n: (dent.mesh(m), dent.field(f)) for n, (m, f) in tissue.items()}
+            depth = max(reach + 0.3, 0.0)
+            contacts.append(
+                Contact(
+                    "dural_sac", f"{level}.herniation", round(depth, 2), round(min(depth / (2 * b), 1), 2)
+                )
+            )
+        if herniation in HERNIATED:
+            d = settling(level, pfirrmann, stenosis) or DiscSettling(
+                placement(), level, Frame(np.eye(3), np.zeros(3))
+            )
+            blades, bfield = fissure_blades(d, ((exit_angle(zone, side), 1.0),))
+            nucleus, nfield = settled_part(*args, f"{level}.nucleus")
+            merged = _merge([nucleus, blades])
+            for key in nucleus.field_data:
+                merged.field_data[key] = nucleus.field_data[key]
+            parts[f"{level}.nucleus"] = merged
+            fields[f"{level}.nucleus"] = lambda p, a=nfield, b=bfield: np.minimum(a(p), b(p))
+    for n, (m, f) in tissue.items():
+        parts[n], fields[n] = m, f
+    if any(c.structure == "dural_sac" for c in contacts):
+        parts["dural_sac"].field_data["compressed"] = np.array([1])
+    area = section_area(parts["dural_sac"], frame)
     return Piece(parts, fields, tuple(contacts), {"dural_sac_area_mm2": round(area, 1)})
-
-
-def _sac_penetration(hfield: sdf.Field, place: Placement, level: str, levels: Levels) -> float:
-    """How deep the herniation reaches into the healthy sac (mm, 0 if not).
-
-    Inside-ness is read from the sac's closed mesh (signed distance to the
-    surface), which does not depend on the exactness of the sac's field.
-    """
-    meshes, _ = sac_parts(levels, place)
-    frame = disc_frame(place, level)
-    g = np.linspace(-12, 12, 25)
-    x, y, z = np.meshgrid(g, np.linspace(8, 40, 65), np.linspace(-14, 8, 23), indexing="ij")
-    pts = frame.to_world(np.c_[x.ravel(), y.ravel(), z.ravel()])
-    near = hfield(pts) < 0
-    if not np.any(near):
-        return 0.0
-    probe = pv.PolyData(pts[near]).compute_implicit_distance(meshes["dural_sac"])
-    inside = np.asarray(probe["implicit_distance"]) < 0
-    if not np.any(inside):
-        return 0.0
-    return float(max(0.0, -hfield(pts[near][inside]).min()))
 
 
 @functools.lru_cache(maxsize=32)
@@ -373,9 +459,10 @@ def c_ingrowth(
         return Piece()
     place = degenerated_placement(level, pfirrmann)
     degenerated = pfirrmann >= 3 or modic != "0"
-    parts: Parts = dict(
-        ingrowth_parts(place, level, degenerated=degenerated, bulge=disc_bulge(pfirrmann, stenosis))
+    paths = ingrowth_paths(
+        place, level, degenerated=degenerated, fields=bulged_disc(level, pfirrmann, stenosis)
     )
+    parts: Parts = dict(ingrowth_parts(paths, level))
     state = State(level=level, modic=modic, modic_endplates=endplates)
     for v in state.modic_vertebrae:
         if v in levels.vertebrae and not place.shapes[v].sacral:
@@ -396,6 +483,7 @@ def c_theory(
     herniation: str,
     zone: str,
     side: str,
+    stenosis: str,
 ) -> Piece:
     """Overlay of one cause theory."""
     if theory == "none":
@@ -405,43 +493,71 @@ def c_theory(
         return Piece(
             {f"{level}.theory.microfractures": microfractures(place, level, spacing=DETAIL_SPACING[detail])}
         )
-    frame = disc_frame(place, level)
     if theory == "bacterial":
-        # Along the new vessels of a degenerated disc (they are the way in).
-        rays = [
-            frame.to_world(np.array([[np.sin(a) * r, np.cos(a) * r, 0.0] for r in np.linspace(24, 8, 6)]))
-            for a in np.radians([-40, -12, 15, 38])
-        ]
-        return Piece({f"{level}.theory.bacteria": particles(rays, radius=0.35, every=2.2, seed=7)})
-    # autoimmune: cells gather where nucleus material is exposed (the tear's exit).
-    kind = herniation if herniation in HERNIATED else "protrusion"
-    _hfield, info = herniation_field(place, level, kind=kind, zone=zone, side=side)
-    return Piece(
-        {
-            f"{level}.theory.immune": immune_cells(
-                info["exit"] + info["normal"] * 3.0, info["normal"], spread=6.0, count=22, seed=3
-            )
-        }
+        # Along the new vessels that grow into a degenerated disc: their way in.
+        paths = ingrowth_paths(place, level, degenerated=True, fields=bulged_disc(level, pfirrmann, stenosis))
+        return Piece({f"{level}.theory.bacteria": particles(paths.vessels, radius=0.35, every=2.0, seed=7)})
+    # autoimmune: cells gather around nucleus material that has come out.
+    if herniation in HERNIATED or herniation == "bulge":
+        target = target_structure(level, zone, side) if herniation in HERNIATED else None
+        if target == "dural_sac" or (target is not None and target.split(".")[0] not in levels.vertebrae):
+            target = None
+        mesh, _, _ = herniation_piece(level, pfirrmann, stenosis, herniation, zone, side, detail, target)
+        cells = immune_cells_on(mesh, count=40, seed=3)
+    else:
+        # No material out: the cells wait at the tear where it would come out.
+        _, info = herniation_field(place, level, kind="protrusion", zone=zone, side=side)
+        cells = immune_cells(
+            info["exit"] + info["normal"] * 3.0, info["normal"], spread=6.0, count=22, seed=3
+        )
+    return Piece({f"{level}.theory.immune": cells})
+
+
+@functools.lru_cache(maxsize=32)
+def c_fat(levels: Levels, detail: str, level: str, pfirrmann: int, stenosis: str, grade: int) -> Piece:
+    """Multifidus with part of its cross-section replaced by fat (Goutallier-like 0–3)."""
+    if grade == 0:
+        return Piece()
+    d = settling(level, pfirrmann, stenosis)
+    parts: Parts = {}
+    fields: Fields = {}
+    base = healthy(levels, detail)
+    for s in ("left", "right"):
+        name = f"multifidus.{s}"
+        volume = muscle_volume(levels, detail, s)
+        (muscle, mfield), (fat, ffield) = fatty_split(volume, base.fields[name], grade)
+        if d is not None:
+            muscle, fat = d.mesh(muscle), d.mesh(fat)
+            mfield, ffield = d.field(mfield), d.field(ffield)
+        parts[name], fields[name] = muscle, mfield
+        parts[f"{name}.fat"], fields[f"{name}.fat"] = fat, ffield
+    return Piece(parts, fields)
+
+
+@functools.lru_cache(maxsize=8)
+def muscle_volume(levels: Levels, detail: str, side: str) -> MuscleVolume:
+    """The healthy multifidus field sampled once per segment and detail."""
+    base = healthy(levels, detail)
+    return sample_muscle(
+        base.fields[f"multifidus.{side}"], base.parts[f"multifidus.{side}"].bounds, DETAIL_SPACING[detail]
     )
 
 
 Component = Callable[..., Piece]
 
+HERNIATION_FIELDS = ("herniation", "herniation_zone", "herniation_side")
+
 COMPONENTS: dict[str, tuple[Component, tuple[str, ...]]] = {
-    "motion": (c_motion, ("level", "pfirrmann")),
-    "disc": (c_disc, ("level", "pfirrmann", "stenosis", "herniation", "herniation_zone", "herniation_side")),
-    "neural": (
-        c_neural,
-        ("level", "pfirrmann", "herniation", "herniation_zone", "herniation_side", "stenosis"),
-    ),
-    "ingrowth": (c_ingrowth, ("level", "pfirrmann", "ingrowth", "modic", "modic_endplates", "stenosis")),
-    "theory": (
-        c_theory,
-        ("level", "pfirrmann", "theory", "herniation", "herniation_zone", "herniation_side"),
-    ),
+    "settle": (c_settle, ("level", "pfirrmann", "stenosis")),
     "modic": (c_modic, ("level", "modic", "modic_endplates", "modic_extent", "inflammation")),
+    "neural": (c_neural, ("level", "pfirrmann", *HERNIATION_FIELDS, "stenosis")),
+    "ingrowth": (c_ingrowth, ("level", "pfirrmann", "ingrowth", "modic", "modic_endplates", "stenosis")),
+    "theory": (c_theory, ("level", "pfirrmann", "theory", *HERNIATION_FIELDS, "stenosis")),
+    "fat": (c_fat, ("level", "pfirrmann", "stenosis", "multifidus_fat")),
 }
-"""Component name → (builder, the state fields it reads, in argument order)."""
+"""Component name → (builder, the state fields it reads, in argument order).
+Later components override parts of earlier ones (the neural component
+reshapes the settled sac, the fat component splits the settled muscle)."""
 
 
 def depends() -> dict[str, tuple[str, ...]]:
@@ -526,7 +642,15 @@ def _build(state: State, levels: Levels, detail: str) -> ConditionModel:
 
 def clear_cache() -> None:
     """Forget every cached model and component (for benchmarks)."""
+    clear_components()
+    for cached in (healthy, healthy_roots, muscle_volume):
+        cached.cache_clear()
+
+
+def clear_components() -> None:
+    """Forget the per-state caches, keeping the healthy model and its state-free data."""
     _build.cache_clear()
     for component, _ in COMPONENTS.values():
         component.cache_clear()
-    healthy.cache_clear()
+    for cached in (bulged_disc, settling, herniation_piece, degenerated_placement):
+        cached.cache_clear()

@@ -6,7 +6,8 @@ contact is reported.  Which root a zone meets follows the anatomy: behind the
 disc Lx-Ly the traversing root is Ly's (it runs down the lateral recess,
 subarticular zone); in and beyond the foramen it is the exiting root, Lx's.
 A central herniation meets the dural sac.  Stenosis narrows the sac (disc
-bulge in front, enlarged facet joints and a thick ligamentum flavum behind).
+bulge in front, enlarged facet joints and a thickened ligamentum flavum
+behind); the sac's sections are scaled about its axis to the graded area.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ import pyvista as pv
 
 from spineviz.geometry import sdf
 from spineviz.geometry.frames import Frame, Placement
-from spineviz.geometry.neural import RootCompression
+from spineviz.geometry.neural import RootCompression, RootPath
 from spineviz.geometry.surface import contour
+from spineviz.geometry.tubes import profile, sweep, tube_field
 from spineviz.geometry.vertebra import arch_landmarks
+
+from .deform import SacNarrowing
 
 STENOSIS_AREA = {"none": 1.0, "mild": 0.75, "moderate": 0.57, "severe": 0.40}
 """Dural sac area at the disc as a share of the healthy ~150 mm²: severe
@@ -83,16 +87,20 @@ def root_push(field: sdf.Field, path: np.ndarray, radius: np.ndarray, *, clearan
     return comp, move, loss / (2 * r)
 
 
-def facet_field(place: Placement, disc: str, side: str, radius: float) -> sdf.Field:
-    """Extra bone around one facet joint of ``disc``, bulging into the canal (world)."""
+def facet_joint(place: Placement, disc: str, side: str) -> tuple[np.ndarray, np.ndarray]:
+    """World centre of one facet joint of ``disc`` and the unit direction into the canal."""
     upper, lower = disc.split("-")
     sx = np.array([1.0 if side == "left" else -1.0, 1.0, 1.0])
     lu, ll = arch_landmarks(place.shapes[upper]), arch_landmarks(place.shapes[lower])
     a = place.frames[upper].to_world((lu.inferior_facet * sx)[None])[0]
     b = place.frames[lower].to_world((ll.superior_facet * sx)[None])[0]
-    joint = (a + b) / 2
     medial = np.array([-sx[0], -0.35, 0.0])
-    medial /= np.linalg.norm(medial)
+    return (a + b) / 2, medial / np.linalg.norm(medial)
+
+
+def facet_field(place: Placement, disc: str, side: str, radius: float) -> sdf.Field:
+    """Extra bone around one facet joint of ``disc``, bulging into the canal (world)."""
+    joint, medial = facet_joint(place, disc, side)
 
     def field(p):
         lobe1 = sdf.ellipsoid(p, joint + medial * radius * 0.6, (radius * 1.1, radius * 0.9, radius * 1.5))
@@ -105,16 +113,86 @@ def facet_field(place: Placement, disc: str, side: str, radius: float) -> sdf.Fi
 
 
 def facet_mesh(field: sdf.Field, place: Placement, disc: str, side: str, radius: float, spacing: float):
-    upper, lower = disc.split("-")
-    sx = np.array([1.0 if side == "left" else -1.0, 1.0, 1.0])
-    lu, ll = arch_landmarks(place.shapes[upper]), arch_landmarks(place.shapes[lower])
-    a = place.frames[upper].to_world((lu.inferior_facet * sx)[None])[0]
-    b = place.frames[lower].to_world((ll.superior_facet * sx)[None])[0]
-    c = (a + b) / 2
-    h = 3 * radius + 3
+    """Contour of :func:`facet_field` in a box just around its two lobes."""
+    c, _ = facet_joint(place, disc, side)
+    h = 2.2 * radius + 2
     return contour(
-        field, (c[0] - h, c[0] + h, c[1] - h, c[1] + h, c[2] - h, c[2] + h), spacing=min(spacing, 0.7)
+        field, (c[0] - h, c[0] + h, c[1] - h, c[1] + h, c[2] - h, c[2] + h), spacing=min(spacing, 0.8)
     )
+
+
+FLAVUM_GROWTH = {"none": 0.0, "mild": 1.0, "moderate": 2.0, "severe": 3.2}
+"""How much thicker the ligamentum flavum grows toward the canal at the disc, mm.
+A normal flavum is about 3-4 mm thick; over 4-5 mm counts as hypertrophy and
+thick, buckled flava of 6-7 mm are typical of severe central stenosis (model
+within the published range)."""
+
+
+def flavum_growth(q: np.ndarray, growth: float) -> np.ndarray:
+    """Thickening at disc-frame points: full at mid-height in the midline, fading out."""
+    return (
+        growth
+        * np.cos(np.pi / 2 * np.clip(np.abs(q[:, 2]) / 11.0, 0, 1)) ** 2
+        * (1 - 0.35 * np.clip(np.abs(q[:, 0]) / 12.0, 0, 1))
+    )
+
+
+def thickened_flavum(mesh: pv.PolyData, field: sdf.Field, frame: Frame, growth: float):
+    """The ligamentum flavum grown toward the canal (front face moved forward).
+
+    Returns ``(mesh, field)``: the mesh's canal-facing vertices move forward
+    (-y of the disc frame) by :func:`flavum_growth`; the field is the union of
+    the ligament and its copy shifted back by the same amount, i.e. the same
+    thickened sheet.
+    """
+    if growth <= 0:
+        return mesh, field
+    normals = mesh.compute_normals(point_normals=True, cell_normals=False, auto_orient_normals=False)
+    n_local = np.asarray(normals.point_data["Normals"]) @ frame.rotation
+    q = frame.to_local(mesh.points)
+    facing = np.clip(-n_local[:, 1] * 2.0, 0.0, 1.0)
+    q[:, 1] -= flavum_growth(q, growth) * facing
+    out = mesh.copy()
+    out.points = frame.to_world(q)
+    out.field_data["thickening_mm"] = np.array([growth])
+
+    def thick(p):
+        ql = frame.to_local(p)
+        ql[:, 1] += flavum_growth(ql, growth)
+        return np.minimum(field(p), field(frame.to_world(ql)))
+
+    return out, thick
+
+
+def sac_narrowing(sac: pv.PolyData, frame: Frame, target_area: float) -> SacNarrowing:
+    """The narrowing that brings the sac's section at the disc to ``target_area`` mm²."""
+    s = sac.slice(normal=frame.rotation[:, 2], origin=frame.origin)
+    centre = frame.to_local(s.points)[:, :2].mean(axis=0)
+    scale = float(np.clip(target_area / max(section_area(sac, frame), 1e-6), 0.05, 1.0))
+    return SacNarrowing(frame, (float(centre[0]), float(centre[1])), scale)
+
+
+def bent_root(rp: RootPath, comp: RootCompression):
+    """A root bent aside and flattened where a mass presses on it: ``(mesh, field)``.
+
+    The centreline is displaced by a smooth bump around the point of contact
+    and the tube swept again, flattened along the push.
+    """
+    s = np.linspace(0, 1, len(rp.path))
+    length = float(np.linalg.norm(np.diff(rp.path, axis=0), axis=1).sum())
+    centre = s[int(np.argmin(np.abs(rp.path[:, 2] - comp.at)))] if comp.at is not None else rp.s_drg
+    weight = np.cos(np.pi / 2 * np.clip(np.abs(s - centre) / (comp.length / 2 / length), 0, 1)) ** 2
+    direction = np.asarray(comp.displacement, float)
+    path = rp.path + weight[:, None] * direction
+    thickness = profile(np.c_[s, 1 - weight * (1 - comp.flattening)])
+    mesh = sweep(
+        path,
+        profile(np.c_[s, rp.radius]),
+        n_along=len(path),
+        n_around=14,
+        squash=(direction if np.any(direction) else np.array([0.0, 1.0, 0.0]), thickness),
+    )
+    return mesh, tube_field(path, rp.radius)
 
 
 def section_area(mesh: pv.PolyData, frame: Frame) -> float:

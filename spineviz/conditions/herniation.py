@@ -105,6 +105,7 @@ def herniation_field(
     bulge: float = 0.0,
     scale: float = 1.0,
     aim=None,
+    whole: sdf.Field | None = None,
 ) -> tuple[sdf.Field, dict]:
     """World field of the displaced disc material, and where it sits.
 
@@ -125,6 +126,9 @@ def herniation_field(
         World point of the nerve it presses on (the root's centreline where
         it passes the exit): the dome leans toward it and reaches it, within
         the shape's definition.
+    whole : callable, optional
+        The disc's own solid when the caller has it already (it is the
+        costly part to set up); default the disc of ``place`` with ``bulge``.
 
     Returns
     -------
@@ -134,7 +138,7 @@ def herniation_field(
         ``{"exit": world point, "normal": world outward normal, "frame": disc frame}``.
     """
     frame = disc_frame(place, disc)
-    whole = disc_fields(place, disc, bulge=bulge).whole
+    whole = disc_fields(place, disc, bulge=bulge).whole if whole is None else whole
     if kind == "bulge":
         out = disc_fields(place, disc, bulge=bulge + BULGE_REACH).whole
 
@@ -191,13 +195,40 @@ def herniation_field(
             # Keep a clear gap to the disc: no continuity with its parent.
             return np.maximum(frag, shape.gap - whole(p))
 
-    info = {"frame": frame, "exit": frame.to_world(p0[None])[0], "normal": frame.rotation @ n}
+    info = {
+        "frame": frame,
+        "exit": frame.to_world(p0[None])[0],
+        "normal": frame.rotation @ n,
+        # Disc-frame box that holds the material (for contouring it alone).
+        "extent": (
+            reach + shape.gap + 2.0,
+            max(shape.base, shape.dome) / 2 + abs(lean_v) + 2.5,
+            shape.height / 2 + abs(lean_w) + 2.5,
+        ),
+    }
     return field, info
 
 
 def herniation_mesh(field: sdf.Field, info: dict, *, spacing: float) -> pv.PolyData:
-    """Contour the herniation field around its disc."""
+    """Contour the herniation field around its disc (a small box around the
+    material for a focal herniation)."""
     frame = info["frame"]
+    if "extent" in info:
+        u, v, w = info["extent"]
+        n = frame.rotation.T @ info["normal"]
+        t = np.cross([0.0, 0.0, 1.0], n)
+        p0 = frame.to_local(info["exit"][None])[0]
+        corners = np.array(
+            [
+                p0 + a * n + b * t + c * np.array([0.0, 0.0, 1.0])
+                for a in (-2.5, u)
+                for b in (-v, v)
+                for c in (-w, w)
+            ]
+        )
+        world = frame.to_world(corners)
+        lo, hi = world.min(axis=0), world.max(axis=0)
+        return contour(field, (lo[0], hi[0], lo[1], hi[1], lo[2], hi[2]), spacing=min(spacing, 0.7))
     centre = info.get("exit", frame.origin)
     half = 34.0 if "exit" not in info else 20.0
     c = np.asarray(centre)

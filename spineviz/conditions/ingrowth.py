@@ -82,10 +82,24 @@ def _merge(meshes: list[pv.PolyData]) -> pv.PolyData:
     return pv.PolyData(out.points, out.faces) if not isinstance(out, pv.PolyData) else out
 
 
-def ingrowth_parts(
-    place: Placement, disc: str, *, degenerated: bool, bulge: float = 0.0
-) -> dict[str, pv.PolyData]:
-    """Fibres and vessels of one disc in world coordinates.
+@dataclass(frozen=True)
+class IngrowthPaths:
+    """Centrelines (world, mm) of the fibres and vessels of one disc.
+
+    ``max_depth`` is the deepest fibre reach as a share of the annulus
+    thickness (0 outer wall, 1 nucleus border).
+    """
+
+    fibres: tuple[np.ndarray, ...]
+    vessels: tuple[np.ndarray, ...]
+    max_depth: float
+    degenerated: bool
+
+
+def ingrowth_paths(
+    place: Placement, disc: str, *, degenerated: bool, bulge: float = 0.0, fields=None
+) -> IngrowthPaths:
+    """Where fibres and vessels run in one disc.
 
     Parameters
     ----------
@@ -98,14 +112,10 @@ def ingrowth_parts(
         True: ingrowth deep into the annulus, the nucleus and the endplates.
     bulge : float, optional
         The disc's bulge (so the fibres start at its wall).
-
-    Returns
-    -------
-    dict
-        ``{"L4-L5.fibres": …, "L4-L5.vessels": …}``; ``field_data["max_depth"]``
-        holds the deepest reach as a share of the annulus thickness.
+    fields : DiscFields, optional
+        The disc's fields when the caller has them (else built from ``bulge``).
     """
-    fields = disc_fields(place, disc, bulge=bulge)
+    fields = disc_fields(place, disc, bulge=bulge) if fields is None else fields
     frame = disc_frame(place, disc)
     rng = np.random.default_rng(5 if degenerated else 3)
     # Mostly at the back: directions crowd around 0° (posterior).
@@ -133,14 +143,23 @@ def ingrowth_parts(
                     [[x, y, ez + sign * 4.0], [x + 0.6, y, ez], [x + 1.0, y + 0.5, ez - sign * 3.0]]
                 )
                 (fibre_paths if k % 2 == 0 else vessel_paths).append(f.to_world(local))
+    return IngrowthPaths(tuple(fibre_paths), tuple(vessel_paths), float(depths.max()), degenerated)
+
+
+def ingrowth_parts(paths: IngrowthPaths, disc: str) -> dict[str, pv.PolyData]:
+    """Fibres and vessels of one disc as thin closed tubes (world).
+
+    Returns ``{"L4-L5.fibres": …, "L4-L5.vessels": …}``; ``field_data["max_depth"]``
+    holds the deepest reach as a share of the annulus thickness.
+    """
     meshes = {}
-    for name, paths, radius in (
-        ("fibres", fibre_paths, FIBRE_RADIUS),
-        ("vessels", vessel_paths, VESSEL_RADIUS),
+    for name, lines, radius in (
+        ("fibres", paths.fibres, FIBRE_RADIUS),
+        ("vessels", paths.vessels, VESSEL_RADIUS),
     ):
-        mesh = _merge([sweep(p, radius, n_along=16, n_around=6) for p in paths])
-        mesh.field_data["max_depth"] = np.array([float(depths.max())])
-        mesh.field_data["degenerated"] = np.array([int(degenerated)])
+        mesh = _merge([sweep(p, radius, n_along=16, n_around=6) for p in lines])
+        mesh.field_data["max_depth"] = np.array([paths.max_depth])
+        mesh.field_data["degenerated"] = np.array([int(paths.degenerated)])
         meshes[f"{disc}.{name}"] = mesh
     return meshes
 

@@ -17,6 +17,7 @@ import pyvista as pv
 
 from spineviz.geometry.frames import Placement
 from spineviz.geometry.surface import contour
+from spineviz.geometry.tubes import spline
 
 from .ingrowth import _merge
 from .modic import facing_side, fissure_field
@@ -40,15 +41,20 @@ def microfractures(place: Placement, disc: str, *, spacing: float) -> pv.PolyDat
     return _merge(pieces)
 
 
-def particles(paths: list[np.ndarray], *, radius: float, every: float, seed: int) -> pv.PolyData:
-    """Small spheres spaced along polylines (bacteria along the new vessels)."""
+def particles(paths, *, radius: float, every: float, seed: int) -> pv.PolyData:
+    """Small spheres spaced along the smooth curves through ``paths`` (bacteria in the new vessels).
+
+    The curves are the same splines the vessel tubes are swept along, so the
+    particles sit inside the vessels.
+    """
     rng = np.random.default_rng(seed)
     spheres = []
-    for path in paths:
+    for ctrl in paths:
+        path = spline(ctrl, n=16)
         seg = np.linalg.norm(np.diff(path, axis=0), axis=1)
         arc = np.r_[0.0, np.cumsum(seg)]
         for s in np.arange(every / 2, arc[-1], every):
-            c = np.array([np.interp(s, arc, path[:, k]) for k in range(3)]) + rng.normal(0, 0.25, 3)
+            c = np.array([np.interp(s, arc, path[:, k]) for k in range(3)]) + rng.normal(0, 0.04, 3)
             spheres.append(pv.Icosphere(radius=radius * rng.uniform(0.8, 1.2), center=c, nsub=1))
     return _merge(spheres)
 
@@ -68,4 +74,25 @@ def immune_cells(
             d -= 1.2 * (d @ n) * n
         c = centre + d * spread * rng.uniform(0.7, 1.15)
         cells.append(pv.Icosphere(radius=rng.uniform(0.55, 0.8), center=c, nsub=1))
+    return _merge(cells)
+
+
+def immune_cells_on(mesh: pv.PolyData, *, count: int, seed: int) -> pv.PolyData:
+    """Round cells sitting on the surface of exposed nucleus material (a herniation).
+
+    Cells are placed at surface points, just outside along the normal, spread
+    over the whole exposed surface and crowding a little on its outer part.
+    """
+    rng = np.random.default_rng(seed)
+    normals = mesh.compute_normals(point_normals=True, cell_normals=False)
+    pts = np.asarray(normals.points)
+    nrm = np.asarray(normals.point_data["Normals"])
+    centre = pts.mean(axis=0)
+    # Prefer the outer (dome) side: weight by distance from the disc-side centre.
+    w = np.linalg.norm(pts - centre, axis=1) + 1.0
+    idx = rng.choice(len(pts), size=min(count, len(pts)), replace=False, p=w / w.sum())
+    cells = [
+        pv.Icosphere(radius=rng.uniform(0.55, 0.8), center=pts[i] + nrm[i] * rng.uniform(0.9, 1.6), nsub=1)
+        for i in idx
+    ]
     return _merge(cells)
