@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -164,7 +165,7 @@ def test_a_copied_and_edited_scene_loads_with_the_new_values(tmp_path):
     """The physiotherapist's workflow: copy a file, change a few values, use it."""
     source = (Path(SHIPPED[0]).parent / "modic-type-1.toml").read_text(encoding="utf-8")
     edited = source.replace('modic = "1"', 'modic = "2"').replace('inflammation = "on"\n', "")
-    edited = edited.replace('preset = "lateral"\nzoom = 1.5', 'preset = "posterior"\nzoom = 2.5')
+    edited = re.sub(r"\[camera\]\n(.+\n)*", '[camera]\npreset = "posterior"\nzoom = 2.5\n', edited)
     path = tmp_path / "my-patient-view.toml"
     path.write_text(edited, encoding="utf-8")
     scene = load_scene(path)
