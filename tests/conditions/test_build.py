@@ -328,3 +328,78 @@ def test_levels_default_to_the_state_level():
     m = build(State(level="L2-L3", modic=1), detail=DETAIL)
     assert m.levels == Levels("L2", "L3")
     assert "L2.modic" in m.parts
+
+
+# -- multifidus fat, ligamentum flavum, theory overlays --------------------------
+
+
+def test_multifidus_fat_share_grows_with_grade_and_does_not_overlap_the_muscle(base):
+    shares = [0.0]
+    for grade in (1, 2, 3):
+        m = build(State(multifidus_fat=grade), detail=DETAIL)
+        for side in ("left", "right"):
+            fat, muscle = m.parts[f"multifidus.{side}.fat"], m.parts[f"multifidus.{side}"]
+            assert surface.is_closed_manifold(fat)
+            assert surface.signed_volume(fat) > 0
+            # The fat lies inside the healthy muscle's outline and outside the remaining muscle.
+            assert np.percentile(base.fields[f"multifidus.{side}"](fat.points), 99) < 0.8
+            assert np.percentile(m.fields[f"multifidus.{side}"](fat.points[::5]), 5) > -0.8
+        share = surface.signed_volume(fat) / (surface.signed_volume(fat) + surface.signed_volume(muscle))
+        assert fat.field_data["fat_share"][0] == pytest.approx(share, abs=1e-6)
+        shares.append(share)
+    assert all(a < b for a, b in itertools.pairwise(shares)), shares
+    assert shares[1] < 0.2  # streaks
+    assert shares[2] < 0.5  # less fat than muscle
+    assert shares[3] >= 0.45  # about as much fat as muscle, or more
+
+
+def test_stenosis_thickens_the_ligamentum_flavum_toward_the_narrowed_sac(base):
+    frame = disc_frame(base.placement, "L4-L5")
+    front = {}
+    for grade in ("none", "moderate", "severe"):
+        m = build(State(stenosis=grade), detail=DETAIL)
+        q = frame.to_local(m.parts["L4-L5.ligamentum_flavum"].points)
+        mid = q[(np.abs(q[:, 2]) < 3) & (np.abs(q[:, 0]) < 4)]
+        front[grade] = mid[:, 1].min()
+        # The sac and the thicker ligament meet without running into each other.
+        sac = m.parts["dural_sac"].points
+        assert np.min(m.fields["L4-L5.ligamentum_flavum"](sac)) > -0.6, grade
+    assert front["none"] - front["moderate"] > 1.0
+    assert front["moderate"] > front["severe"]
+
+
+def test_bacteria_sit_in_the_new_vessels_and_immune_cells_on_the_herniation():
+    m = build(State(theory="bacterial", ingrowth=True, pfirrmann=4), detail=DETAIL)
+    bacteria = m.parts["L4-L5.theory.bacteria"]
+    centres = np.array([bacteria.extract_cells(i).center for i in range(0, bacteria.n_cells, 20)])
+    probe = pv_points(centres).compute_implicit_distance(m.parts["L4-L5.vessels"])
+    assert np.percentile(probe["implicit_distance"], 95) < 0.15
+    h = build(State(theory="autoimmune", herniation="extrusion"), detail=DETAIL)
+    cells = h.parts["L4-L5.theory.immune"]
+    d = pv_points(cells.points).compute_implicit_distance(h.parts["L4-L5.herniation"])["implicit_distance"]
+    assert 0.0 < np.median(d) < 2.6
+
+
+def pv_points(points):
+    import pyvista as pv
+
+    return pv.PolyData(np.asarray(points, float))
+
+
+# -- medium detail (the app's default) ----------------------------------------
+
+
+def test_key_findings_hold_at_medium_detail():
+    healthy_model = build(State(), detail="medium")
+    frame = disc_frame(healthy_model.placement, "L4-L5")
+    assert 120 < section_area(healthy_model.parts["dural_sac"], frame) < 185
+    severe = build(State(stenosis="severe", herniation="extrusion"), detail="medium")
+    assert section_area(severe.parts["dural_sac"], disc_frame(severe.placement, "L4-L5")) < 75
+    assert "L5.root.left" in severe.highlighted
+    collapsed = build(State(pfirrmann=5, multifidus_fat=3), detail="medium")
+    assert disc_height(collapsed) < 0.55 * disc_height(healthy_model)  # 42% plus the endplate bowls
+    for model in (severe, collapsed):
+        for name, mesh in model.parts.items():
+            if mesh.n_cells:
+                assert surface.is_closed_manifold(mesh), name
+                assert surface.signed_volume(mesh) > 0, name
