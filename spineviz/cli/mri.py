@@ -17,6 +17,12 @@ examples:
 
 position: sagittal x in mm (0 midline, +20 the left foramen); axial a disc (L4-L5, the
 default), a vertebra (L4) or a height z in mm; coronal y in mm.
+
+what a scan can and cannot show: the sequence and the field strength change how
+Modic changes look (T1 is longer at 3 T, so T1 contrast shifts), and a fat-suppressed
+sequence such as STIR finds more type 1 changes than T1/T2 alone (Finkenstaedt:
+156 vs 93 segments). These images are made from the model, not from a patient;
+see docs/mri.md.
 """
 
 

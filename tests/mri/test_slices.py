@@ -140,3 +140,43 @@ def test_state_slice_is_cached_and_deterministic():
     b = state_slice(State(), seq="t1", plane="axial", seed=11)
     assert np.array_equal(a.signal, b.signal)
     assert a.signal.shape == (256, 256)
+
+
+@pytest.mark.parametrize(
+    ("plane", "position"),
+    [
+        ("sagittal", -21.5),
+        ("sagittal", 0.0),
+        ("sagittal", 13.0),
+        ("axial", -12.0),
+        ("axial", 3.5),
+        ("axial", "L4"),
+        ("axial", "L4-L5"),
+    ],
+)
+def test_exported_plane_passes_through_the_requested_position(grid_of, plane, position):
+    grid, model = grid_of()
+    pl = standard_plane(grid, model.placement, plane, position)
+    quad = pl.to_polydata()
+    pts = np.asarray(quad.points)
+    normal = np.asarray(quad.field_data["normal"])
+    # Every corner lies in the image plane.
+    assert np.allclose((pts - pl.center) @ normal, 0.0, atol=1e-9)
+    if isinstance(position, str):
+        place = model.placement
+        target = (
+            disc_center(place.shapes, place.frames, place.discs[position])
+            if "-" in position
+            else place.frames[position].origin
+        )
+    else:
+        axis = 0 if plane == "sagittal" else 2
+        assert np.allclose(pts[:, axis], position)
+        target = pl.center.copy()
+        target[axis] = position
+    assert abs((target - pts[0]) @ normal) < 1e-6
+    # The quad covers the image: the world point lands inside it, and a structure there is in the image.
+    c, r = pl.world_to_pixel(target)[0]
+    assert 0 <= c < pl.size[0]
+    assert 0 <= r < pl.size[1]
+    assert quad.field_data["plane_kind"][0] == plane

@@ -92,56 +92,122 @@ def test_pfirrmann_grades_on_t2(grid_of):
     assert height[5] < height[4]
 
 
-def sac_areas(grid_of, state):
-    """Dural sac cross-section on the axial disc slice: in the image, and from the model's field."""
+def axial_t2(grid_of, state, seed=None):
+    """Axial T2 through the state's disc (400 px), and the grid and model it came from."""
     grid, model = grid_of(state)
     plane = standard_plane(grid, model.placement, "axial", state.level, size=(400, 400))
-    img = mr_slice(grid, plane, sequence("t2"), seed=None)
+    return grid, model, mr_slice(grid, plane, sequence("t2"), seed=seed)
+
+
+def sac_area_in_image(grid, img) -> float:
+    """Cross-section of the dural sac on an axial image: CSF, the cauda inside it and its wall, mm²."""
     inside = np.isin(img.labels, [grid.label(n) for n in ("csf", "dura", "nerve")])
-    # Only the canal: the sac's own bounding box (roots outside it are not counted).
-    lo, hi = np.array(model.parts["dural_sac"].bounds).reshape(3, 2).T
-    pts = plane.pixel_centers()
-    in_box = np.all((pts >= lo - 1) & (pts <= hi + 1), axis=-1)
-    image_area = (inside & in_box).sum() * plane.pixel_mm**2
-    # The field, sampled four times finer than the image, independent of the voxelisation.
+    return float(inside.sum() * img.plane.pixel_mm**2)
+
+
+def sac_area_of_model(model, plane) -> float:
+    """The same cross-section from the model's own sac field, sampled four times finer than the image."""
     fine = replace(plane, size=(plane.size[0] * 4, plane.size[1] * 4))
-    fpts = fine.pixel_centers().reshape(-1, 3)
-    sel = np.all((fpts >= lo - 1) & (fpts <= hi + 1), axis=-1)
-    # "<= 0": the sac field currently reads 0, not negative, deep inside (reported).
-    model_area = (model.fields["dural_sac"](fpts[sel]) <= 0).sum() * fine.pixel_mm**2
-    return image_area, model_area
+    pts = fine.pixel_centers().reshape(-1, 3)
+    lo, hi = np.array(model.parts["dural_sac"].bounds).reshape(3, 2).T
+    sel = np.all((pts >= lo - 1) & (pts <= hi + 1), axis=-1)
+    return float((model.fields["dural_sac"](pts[sel]) < 0).sum() * fine.pixel_mm**2)
+
+
+SAC_TOLERANCE = 0.12
+"""Image and model sac areas agree within 12 %: a 1 mm grid loses or gains about half a voxel
+round a 40–50 mm outline (≈ 20 mm², 15 % of a healthy sac, less on average)."""
 
 
 def test_dural_sac_in_the_image_matches_the_model(grid_of):
-    image_area, model_area = sac_areas(grid_of, State())
-    assert model_area > 50.0
-    assert image_area == pytest.approx(model_area, rel=0.15)
+    grid, model, img = axial_t2(grid_of, State())
+    model_area = sac_area_of_model(model, img.plane)
+    assert model_area > 100.0
+    assert sac_area_in_image(grid, img) == pytest.approx(model_area, rel=SAC_TOLERANCE)
 
 
-def test_stenosis_narrows_the_sac_on_axial_t2(grid_of):
-    healthy_img, healthy_model = sac_areas(grid_of, State())
-    severe_img, severe_model = sac_areas(grid_of, State(stenosis="severe"))
-    if severe_model > 0.9 * healthy_model:
-        pytest.skip("the conditions layer does not narrow the dural sac yet")
-    assert severe_img / healthy_img == pytest.approx(severe_model / healthy_model, abs=0.1)
-    assert severe_img < 0.9 * healthy_img
+def test_stenosis_narrows_the_sac_on_axial_t2_as_the_model_says(grid_of):
+    areas = {}
+    for grade in ("none", "mild", "moderate", "severe"):
+        grid, model, img = axial_t2(grid_of, State(stenosis=grade))
+        areas[grade] = sac_area_in_image(grid, img)
+        expected = model.measurements.get("dural_sac_area_mm2", sac_area_of_model(model, img.plane))
+        assert areas[grade] == pytest.approx(expected, rel=SAC_TOLERANCE), grade
+    assert areas["none"] > areas["mild"] > areas["moderate"] > areas["severe"]
+    # Severe central stenosis: a dural sac under 75 mm² (Schizas; design-reference §5).
+    assert areas["severe"] < 75.0
+    # What is lost is CSF: it is bright on T2, so the canal's bright area shrinks with the sac.
+    csf = {g: (axial_t2(grid_of, State(stenosis=g))[2].labels == grid.label("csf")).sum() for g in areas}
+    assert csf["severe"] < 0.6 * csf["none"]
 
 
-def test_herniation_shows_on_axial_t2(grid_of):
-    state = State(herniation="extrusion", herniation_zone="subarticular", herniation_side="left")
-    grid, model = grid_of(state)
-    if "L4-L5.herniation" not in model.parts:
-        pytest.skip("the conditions layer builds no herniation part yet")
-    pl = standard_plane(grid, model.placement, "axial", "L4-L5")
-    t2 = mr_slice(grid, pl, sequence("t2"), seed=SEED)
+HERNIATION = {"herniation": "extrusion", "herniation_zone": "subarticular"}
+
+
+def side_sign(plane, model) -> float:
+    """+1 when the patient's left lies at larger image columns (radiological: it does)."""
+    centre = model.placement.frames["L4"].origin
+    left = plane.world_to_pixel(centre + np.array([10.0, 0.0, 0.0]))[0, 0]
+    return float(np.sign(left - plane.world_to_pixel(centre)[0, 0]))
+
+
+@pytest.mark.parametrize("side", ["left", "right"])
+def test_herniation_shows_behind_the_disc_on_its_side_on_axial_t2(grid_of, side):
+    state = State(**HERNIATION, herniation_side=side)
+    grid, model, t2 = axial_t2(grid_of, state, seed=SEED)
+    plane = t2.plane
     mask = t2.labels == grid.label("herniation.L4-L5")
-    assert mask.sum() * pl.pixel_mm**2 > 5.0
-    # It lies behind the disc on the patient's left (viewer's right).
-    _, cols = np.nonzero(mask)
-    centre = pl.world_to_pixel(model.placement.frames["L4"].origin)[0]
-    assert cols.mean() > centre[0]
-    # Disc material is darker than the CSF it pushes into.
-    assert t2.signal[mask].mean() < 0.8 * roi_mean(t2, grid, "csf")
+    assert mask.sum() * plane.pixel_mm**2 > 10.0
+    rows, cols = np.nonzero(mask)
+    pts = plane.pixel_centers()[rows, cols]
+    # On the named side of the midline (world x: + is the patient's left) …
+    sign = 1.0 if side == "left" else -1.0
+    assert sign * pts[:, 0].mean() > 3.0
+    # … and on the patient's side of the image the radiological way.
+    mid = plane.world_to_pixel(model.placement.frames["L4"].origin)[0, 0]
+    assert (cols.mean() - mid) * side_sign(plane, model) * sign > 0
+    # Behind the disc: past the back of the healthy annulus at the same columns.
+    hgrid, _, healthy = axial_t2(grid_of, State())
+    annulus = healthy.labels == hgrid.label("annulus.L4-L5")
+    back = max(
+        plane.pixel_centers()[annulus[:, c], c][:, 1].max() for c in np.unique(cols) if annulus[:, c].any()
+    )
+    assert pts[:, 1].max() > back + 2.0
+    # Disc material is dark next to the bright CSF it pushes into and the epidural fat round it.
+    assert t2.signal[mask].mean() < 0.6 * roi_mean(t2, grid, "csf")
+    assert t2.signal[mask].mean() < 0.8 * roi_mean(t2, grid, "epidural_fat", erode_px=0)
+
+
+def section_centre(mesh, plane) -> np.ndarray:
+    """Centre of a mesh's cross-section with the image plane (world mm)."""
+    cut = mesh.slice(normal=plane.normal, origin=plane.center)
+    assert cut.n_points > 3
+    return np.asarray(cut.points).mean(0)
+
+
+def test_compressed_root_is_displaced_in_the_image_as_in_the_model(grid_of):
+    state = State(**HERNIATION, herniation_side="left")
+    grid, model, img = axial_t2(grid_of, state)
+    hgrid, hmodel, healthy = axial_t2(grid_of, State())
+    root = next(c.structure for c in model.contacts if ".root." in c.structure)
+    assert root == "L5.root.left"
+
+    def centre_in_image(g, im):
+        rows, cols = np.nonzero(im.labels == g.label(root))
+        return im.plane.pixel_centers()[rows, cols].mean(0)
+
+    moved = centre_in_image(grid, img) - centre_in_image(hgrid, healthy)
+    expected = section_centre(model.parts[root], img.plane) - section_centre(
+        hmodel.parts[root], healthy.plane
+    )
+    # Pushed away from the disc (backwards) by at least half a millimetre, as in the model.
+    assert expected[1] > 0.5
+    assert moved[1] > 0.5
+    assert np.linalg.norm(moved - expected) < 0.6
+    # The root on the other side stays where it was.
+    other = root.replace("left", "right")
+    still = [np.nonzero(im.labels == g.label(other)) for g, im in ((grid, img), (hgrid, healthy))]
+    assert np.allclose(*(np.mean(np.c_[r, c], 0) for r, c in still), atol=0.3)
 
 
 def test_cli_writes_an_image(tmp_path, capsys):
@@ -172,3 +238,29 @@ def test_cli_bad_input_is_one_line_and_status_2(tmp_path, capsys, argv, needle):
     assert needle in err
     assert err.count("\n") == 1
     assert "Traceback" not in err
+
+
+def test_figure_captions_describe_the_state_in_both_languages():
+    from spineviz.render.mri.figures import state_caption
+
+    healthy = state_caption(State(), "t2")
+    worn = state_caption(State(pfirrmann=4), "t2")
+    assert healthy != worn
+    assert "dried out" in worn
+    assert "darker" in state_caption(State(modic="1"), "t1")
+    assert "brighter" in state_caption(State(modic="1"), "stir")
+    assert "brighter" in state_caption(State(modic="2"), "t1")
+    assert "darker" in state_caption(State(modic="2"), "stir")
+    assert "left" in state_caption(State(herniation="extrusion", herniation_side="left"), "t2")
+    assert "narrow" in state_caption(State(stenosis="severe"), "t2")
+    nb = state_caption(State(modic="1"), "t1", lang="nb")
+    assert "mørkere" in nb
+    assert nb != state_caption(State(modic="1"), "t1")
+
+
+def test_cli_help_carries_the_scan_note(capsys):
+    with pytest.raises(SystemExit):
+        main(["mri", "--help"])
+    out = capsys.readouterr().out
+    assert "fat-suppressed" in out
+    assert "156 vs 93" in out

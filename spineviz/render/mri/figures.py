@@ -160,11 +160,116 @@ def save_png(
     return path
 
 
-CAPTIONS = {
-    "t1": {"en": "fat bright, water dark", "nb": "fett lyst, vann mørkt"},
-    "t2": {"en": "water bright: CSF, healthy disc", "nb": "vann lyst: spinalvæske, frisk skive"},
-    "stir": {"en": "fat dark, oedema bright", "nb": "fett mørkt, ødem lyst"},
+GENERAL = {
+    "t1": {"en": "fat bright, fluid dark", "nb": "fett lyst, væske mørk"},
+    "t2": {"en": "fluid bright", "nb": "væske lys"},
+    "stir": {"en": "fat dark, fluid and oedema bright", "nb": "fett mørkt, væske og ødem lyst"},
 }
+"""What each sequence does, in a few words (the first caption line of a panel)."""
+
+COMPARE = {
+    "en": {"darker": "darker", "brighter": "brighter", "same": "about as bright"},
+    "nb": {"darker": "mørkere", "brighter": "lysere", "same": "omtrent like lys"},
+}
+
+PHRASES = {
+    "en": {
+        "modic": "Modic zone: {look} than the other marrow",
+        "modic_same": "Modic zone: {look} as the other marrow",
+        "disc_bright": "disc centre bright, like fluid",
+        "disc_grey": "disc centre grey: it holds less water",
+        "disc_dark": "disc dark: it has dried out",
+        "disc_low": "disc dark and lower: it has dried out",
+        "herniation": "dark disc tissue behind the disc, {where}",
+        "central": "in the middle",
+        "side": "on the patient's {side}",
+        "left": "left",
+        "right": "right",
+        "stenosis": "narrow sac: less bright fluid round the nerves",
+        "fat": "fat streaks in the back muscles",
+        "elsewhere": "these findings show best on T2",
+        "healthy": {
+            "t1": "healthy: even marrow, grey discs",
+            "t2": "healthy: disc centres bright",
+            "stir": "healthy: no bright patches in the bone",
+        },
+    },
+    "nb": {
+        "modic": "Modic-sone: {look} enn resten av margen",
+        "modic_same": "Modic-sone: {look} som resten av margen",
+        "disc_bright": "midten av skiven lys, som væske",
+        "disc_grey": "midten av skiven grå: mindre vann",
+        "disc_dark": "skiven mørk: den har tørket ut",
+        "disc_low": "skiven mørk og lavere: den har tørket ut",
+        "herniation": "mørkt skivevev bak skiven, {where}",
+        "central": "midt bak",
+        "side": "på pasientens {side} side",
+        "left": "venstre",
+        "right": "høyre",
+        "stenosis": "trang sekk: mindre lys væske rundt nervene",
+        "fat": "fettstriper i ryggmusklene",
+        "elsewhere": "disse funnene ses best på T2",
+        "healthy": {
+            "t1": "frisk: jevn marg, grå skiver",
+            "t2": "frisk: midten av skivene lys",
+            "stir": "frisk: ingen lyse flekker i beinet",
+        },
+    },
+}
+"""The state's findings as each panel shows them (second caption line)."""
+
+
+def modic_look(modic: str, seq: str, field: float = 1.5) -> str:
+    """``"darker"``, ``"brighter"`` or ``"same"``: a Modic zone against normal marrow (signal model)."""
+    from .signal import tissue_signal
+    from .tissues import marrow, modic_marrow
+
+    ratio = tissue_signal(modic_marrow(modic), SEQUENCES[seq], field) / tissue_signal(
+        marrow(), SEQUENCES[seq], field
+    )
+    return "brighter" if ratio > 1.1 else "darker" if ratio < 0.9 else "same"
+
+
+def state_caption(state, seq: str, plane: str = "sagittal", *, lang: str = "en", field: float = 1.5) -> str:
+    """What this state shows on this sequence, in calm plain words (one line).
+
+    Only findings that the panel can show are named: the disc's water on T2,
+    a herniation and a narrow canal on T2 (T1 for the herniation too), fat in
+    the muscles on T1, a Modic zone on every sequence.
+    """
+    p = PHRASES[lang]
+    if state is None or state.is_healthy:
+        return p["healthy"][seq]
+    bits = []
+    if state.modic != "0":
+        look = modic_look(state.modic, seq, field)
+        bits.append(p["modic_same" if look == "same" else "modic"].format(look=COMPARE[lang][look]))
+    if seq == "t2" and state.pfirrmann != 1:
+        grade = int(state.pfirrmann)
+        bits.append(
+            p[
+                "disc_bright"
+                if grade <= 2
+                else "disc_grey"
+                if grade == 3
+                else "disc_dark"
+                if grade == 4
+                else "disc_low"
+            ]
+        )
+    if seq in ("t1", "t2") and state.herniation not in ("none", "bulge"):
+        where = (
+            p["central"]
+            if state.herniation_zone == "central"
+            else p["side"].format(side=p[state.herniation_side])
+        )
+        bits.append(p["herniation"].format(where=where))
+    if seq == "t2" and state.stenosis != "none":
+        bits.append(p["stenosis"])
+    if seq == "t1" and state.multifidus_fat:
+        bits.append(p["fat"])
+    return "; ".join(bits) if bits else p["elsewhere"]
+
 
 TEXT = {
     "en": {
@@ -174,6 +279,10 @@ TEXT = {
         "coronal": "coronal",
         "healthy": "healthy segment",
         "footer": "Made from the spineviz model, not from a patient. Tissue values: docs/mri.md.",
+        "note": (
+            "Sequence and field strength change how Modic changes look; fat-suppressed images find more "
+            "type 1 changes (Finkenstaedt: 156 vs 93 segments)."
+        ),
     },
     "nb": {
         "title": "Syntetisk MR, {plane} snitt",
@@ -182,6 +291,10 @@ TEXT = {
         "coronal": "koronalt",
         "healthy": "frisk segment",
         "footer": "Laget fra spineviz-modellen, ikke fra en pasient. Vevsverdier: docs/mri.md.",
+        "note": (
+            "Sekvens og feltstyrke endrer hvordan Modic-forandringer ser ut; fettundertrykte bilder finner "
+            "flere type 1-forandringer (Finkenstaedt: 156 mot 93 segmenter)."
+        ),
     },
 }
 
@@ -231,7 +344,7 @@ def sequence_figure(
         for s in sequences
     ]
     pw, ph = panels[0].size
-    gap, head, foot = 12, 74, 28
+    gap, head, foot = 12, 92, 46
     fig = Image.new("L", (len(panels) * pw + (len(panels) + 1) * gap, ph + head + foot), 0)
     draw = ImageDraw.Draw(fig)
     big, mid, small = font(20), font(16), font(13)
@@ -246,7 +359,9 @@ def sequence_figure(
         x = gap + i * (pw + gap)
         seq = SEQUENCES[s]
         draw.text((x, 36), seq.title[lang], fill=255, font=mid)
-        draw.text((x, 56), f"{CAPTIONS[s][lang]}  ({seq.describe(field)})", fill=190, font=small)
+        draw.text((x, 56), f"{GENERAL[s][lang]}  ({seq.describe(field)})", fill=190, font=small)
+        draw.text((x, 73), state_caption(state, s, plane, lang=lang, field=field), fill=230, font=small)
         fig.paste(panel, (x, head))
-    draw.text((gap, head + ph + 8), t["footer"], fill=160, font=small)
+    draw.text((gap, head + ph + 8), t["note"], fill=200, font=small)
+    draw.text((gap, head + ph + 26), t["footer"], fill=160, font=small)
     return fig

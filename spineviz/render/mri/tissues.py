@@ -209,9 +209,22 @@ def annulus(grade: int) -> Tissue:
     return Tissue(f"annulus.{grade}", (_water(pd, t1, t2),))
 
 
+HERNIATED_NUCLEUS_SHARE = 0.3
+"""Share of nucleus in herniated material; the rest is annulus (and endplate cartilage)."""
+
+
 def herniated(grade: int) -> Tissue:
-    """Herniated disc material: half nucleus, half annulus of that grade."""
-    return mix(f"herniation.{grade}", {nucleus(grade): 0.5, annulus(grade): 0.5})
+    """Herniated disc material: mostly annulus, some nucleus that has dried to at least grade III.
+
+    Material that has left the disc is torn annulus and cartilage with some
+    nucleus, and it dries out; on T2 a herniation is usually darker than the
+    disc it came from and far darker than CSF and epidural fat, which is what
+    makes it visible (model choice, direction from clinical descriptions; values NF).
+    """
+    return mix(
+        f"herniation.{grade}",
+        {nucleus(max(grade, 3)): HERNIATED_NUCLEUS_SHARE, annulus(grade): 1.0 - HERNIATED_NUCLEUS_SHARE},
+    )
 
 
 def modic_marrow(modic: str) -> Tissue:
@@ -272,7 +285,10 @@ SOURCES: dict[str, str] = {
         "T2 V: mean of anterior and posterior annulus by grade, I 58.5 → IV 38.5 ms (EPOS poster); "
         "V 33 C; PD and T1 C, falling with grade as the disc dries"
     ),
-    "herniation": "C: half nucleus, half annulus of the disc's grade",
+    "herniation": (
+        "C: 30 % nucleus (at least grade III: it dries once out of the disc), 70 % annulus of the disc's "
+        "grade; darker than CSF and epidural fat on T2, as herniations usually are"
+    ),
     "marrow.modic1": (
         "C (Modic 1988 direction; values NF): oedema — fat fraction 10 %, "
         "water T1 1100 ms, T2 120 ms, PD 0.95"

@@ -252,7 +252,10 @@ def classify(name: str, mesh: pv.PolyData, state) -> tuple[str, str, T.Tissue] |
     if "modic" in bits:
         modic = _modic_of(mesh, state)
         return "modic", f"modic.{first}", T.modic_marrow(modic)
-    if "root" in bits or name == "cauda_equina":
+    if "root" in bits:
+        # Each root keeps its own label so that a displaced root can be found in the image.
+        return "nerve", name, T.BASE["nerve"]
+    if name == "cauda_equina":
         return "nerve", "nerve", T.BASE["nerve"]
     if name == "dural_sac":
         return "dural_sac", "csf", T.BASE["csf"]
