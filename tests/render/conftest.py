@@ -8,6 +8,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from image_reference import mean_abs_error  # shared with tests/conditions
 
 REFERENCE = Path(__file__).parent / "reference"
 UPDATE = os.environ.get("SPINEVIZ_UPDATE_REFERENCE") == "1"
@@ -31,13 +32,6 @@ def scene(model):
     presenter.update(model.parts)
     yield presenter
     presenter.close()
-
-
-def mean_abs_error(a: np.ndarray, b: np.ndarray) -> float:
-    """Mean absolute difference of two RGB(A) images, in 0–255 levels."""
-    if a.shape != b.shape:
-        return float("inf")
-    return float(np.mean(np.abs(a.astype(np.int16) - b.astype(np.int16))))
 
 
 @pytest.fixture
