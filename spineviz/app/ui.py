@@ -62,12 +62,17 @@ window.spinevizKeyBound = true;
 """
 
 
+def _js_list(values) -> str:
+    """A JavaScript array literal with single quotes (it sits inside a double-quoted attribute)."""
+    return json.dumps(list(values)).replace('"', "'")
+
+
 def _field_control(index: int, spec) -> None:
     """One control for one condition field, its words from ``field_ui[index]``."""
     ui = f"field_ui[{index}]"
     name = spec.name
     if name == "stage":
-        stages = json.dumps(list(STAGES))
+        stages = _js_list(STAGES)
         v3.VSlider(
             model_value=(f"{stages}.indexOf(stage)",),
             update_modelValue=f"stage = {stages}[$event]",
@@ -94,7 +99,7 @@ def _field_control(index: int, spec) -> None:
             id=f"field-{name}",
         )
     elif spec.kind == "int":
-        tokens = json.dumps(list(spec.tokens))
+        tokens = _js_list(spec.tokens)
         v3.VSlider(
             model_value=(f"{tokens}.indexOf({name})",),
             update_modelValue=f"{name} = {tokens}[$event]",
