@@ -35,7 +35,7 @@ from . import sdf
 from .dimensions import VERTEBRAE, recipe, value
 from .disc import PHYSIOLOGICAL_BULGE, DiscFields, disc_fields, disc_frame
 from .frames import Placement
-from .tubes import centreline, control_fractions, profile, sweep, tube_field
+from .tubes import centreline, control_fractions, oval_tube_field, profile, sweep, tube_field
 from .vertebra import VertebraShape, arch_landmarks, outline_field, vertebra_field
 
 
@@ -236,54 +236,11 @@ def sac_parts(
     inset[-1] += (ctrl[-2] - ctrl[-1]) / np.linalg.norm(ctrl[-2] - ctrl[-1]) * 0.6
     cauda = sweep(inset, cauda_section, n_along=n_along, n_around=66, caps=caps)
 
-    sac_field = _oval_field(path, normal, binormal, b, a)
-    cauda_field = _oval_field(path + offset[:, None] * normal, normal, binormal, k * taper * b, k * taper * a)
+    sac_field = oval_tube_field(path, normal, binormal, b, a)
+    cauda_field = oval_tube_field(
+        path + offset[:, None] * normal, normal, binormal, k * taper * b, k * taper * a
+    )
     return {"dural_sac": sac, "cauda_equina": cauda}, {"dural_sac": sac_field, "cauda_equina": cauda_field}
-
-
-def _oval_field(path, normal, binormal, ru, rv) -> sdf.Field:
-    """Signed field of a tube with elliptical sections, capped flat at both ends.
-
-    Semi-axes ``ru`` run along ``normal`` and ``rv`` along ``binormal``, one
-    value per centreline point, as in the swept mesh.  Each point is measured
-    in the section of its nearest centreline point: negative inside, close to
-    the distance near the surface (the ellipse's local radius scales the
-    normalised radius back to mm), a distance bound farther out.
-    """
-    path = np.asarray(path, float)
-    ru = np.asarray(ru, float)
-    rv = np.asarray(rv, float)
-    t0 = (path[1] - path[0]) / np.linalg.norm(path[1] - path[0])
-    t1 = (path[-1] - path[-2]) / np.linalg.norm(path[-1] - path[-2])
-
-    def field(p):
-        p = np.asarray(p, float)
-        best = np.full(len(p), np.inf)
-        d = np.full(len(p), np.inf)
-        for i in range(len(path) - 1):
-            a, b = path[i], path[i + 1]
-            ab = b - a
-            t = np.clip(((p - a) @ ab) / (ab @ ab), 0.0, 1.0)
-            q = p - (a + t[:, None] * ab)
-            gap = np.einsum("ij,ij->i", q, q)
-            closer = gap < best
-            if not closer.any():
-                continue
-            q, t = q[closer], t[closer, None]
-            n = normal[i] * (1 - t) + normal[i + 1] * t
-            m = binormal[i] * (1 - t) + binormal[i + 1] * t
-            ra = ru[i] * (1 - t[:, 0]) + ru[i + 1] * t[:, 0]
-            rb = rv[i] * (1 - t[:, 0]) + rv[i + 1] * t[:, 0]
-            u, v = np.einsum("ij,ij->i", q, n), np.einsum("ij,ij->i", q, m)
-            k0 = np.hypot(u / ra, v / rb)
-            k1 = np.hypot(u / ra**2, v / rb**2)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                local = np.where(k1 > 1e-9, k0 / k1, np.minimum(ra, rb))
-            best[closer] = gap[closer]
-            d[closer] = (k0 - 1) * local
-        return np.maximum(d, np.maximum((path[0] - p) @ t0, (p - path[-1]) @ t1))
-
-    return field
 
 
 # ---------------------------------------------------------------------------

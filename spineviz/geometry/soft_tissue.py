@@ -8,12 +8,20 @@
 * The ligamentum flavum closes the back of the canal between the laminae of
   two vertebrae: a sheet, V-shaped seen from above, cut to the bone so it
   meets the laminae without overlapping them.
-* Multifidus fills the groove on each side of the spinous processes, lying on
-  the laminae, over all built levels; a slightly dilated bone field is carved
-  out of it so muscle never enters bone.
+* Multifidus fills the groove on each side of the spinous processes over all
+  built levels: a belly of elliptical section swept along the lordosis from
+  the vertebrae's landmarks, convex at the back, rounded at its ends, with
+  faint grooves between its fascicles.  Its deep face is the back of the
+  bone (laminae, articular and mamillary processes, the side of the
+  spinous process), sampled once per placement on a coarse column grid
+  with a clearance; short gaps between the laminae and spinous processes,
+  which ligaments close, are bridged.  Evaluating the field is then a table
+  look-up, so contouring and snapping the muscle cost little.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pyvista as pv
@@ -23,7 +31,7 @@ from .dimensions import VERTEBRAE, recipe, value
 from .disc import disc_fields, disc_frame, largest_piece
 from .frames import Placement
 from .surface import contour
-from .tubes import grid_slab, spline
+from .tubes import centreline, control_fractions, ellipse_distance, grid_slab, nearest_section, spline
 from .vertebra import arch_landmarks, body_field, local_bounds, vertebra_field
 
 MUSCLE_COARSENING = 1.8
@@ -234,60 +242,344 @@ def flavum_bounds(place: Placement, disc: str) -> tuple[float, ...]:
 # ---------------------------------------------------------------------------
 
 
+MUSCLE_FLOOR_STEP = (1.0, 1.5, 1.5)
+"""Grid steps (mm; across, front to back, head to foot) on which the bone
+under the multifidus is sampled once per placement: the muscle's deep face
+follows the bone to about these (finest across, where the spinous process
+is a wall), and the field then costs a table look-up instead of several
+bone evaluations."""
+
+MUSCLE_BRIDGE = 24.0
+"""Gaps in the bony floor shorter than this (mm, head to foot) are bridged:
+the muscle passes over the interlaminar and interspinous spaces, which
+ligaments close, instead of sinking into them."""
+
+FASCICLE_PITCH = 9.0
+"""Spacing of the faint grooves between multifidus fascicles on the muscle's
+back, mm (model: a few bundles per level, as drawn in atlases)."""
+
+FASCICLE_DEPTH = 0.6
+"""Depth of those grooves, mm (model: visible in raking light, no change
+to the measured area)."""
+
+FASCICLE_ANGLE = 25.0
+"""Angle of the fascicles from the head-to-foot direction, degrees: they
+run from a spinous process down and out to mamillary processes two to four
+levels below (Macintosh & Bogduk 1986, described in anatomy texts)."""
+
+
+@dataclass(frozen=True)
+class _Floor:
+    """Height of the bone's back under a muscle, on world ``(|x|, z)`` columns.
+
+    ``y[i, k]`` is the most posterior bone (plus clearance) in the column at
+    ``x0 + i * step``, ``z0 + k * step``; short gaps along ``z`` bridged.
+    """
+
+    x0: float
+    z0: float
+    step: tuple[float, float]
+    y: np.ndarray
+    slope: np.ndarray
+
+    def field(self, p: np.ndarray, sx: float) -> np.ndarray:
+        """Signed distance estimate to the floor's back side (negative behind it)."""
+        fx = (sx * p[:, 0] - self.x0) / self.step[0]
+        fz = (p[:, 2] - self.z0) / self.step[1]
+        nx, nz = self.y.shape
+        i = np.clip(np.floor(fx).astype(int), 0, nx - 2)
+        k = np.clip(np.floor(fz).astype(int), 0, nz - 2)
+        a = np.clip(fx - i, 0.0, 1.0)
+        b = np.clip(fz - k, 0.0, 1.0)
+
+        def at(g):
+            return (g[i, k] * (1 - a) + g[i + 1, k] * a) * (1 - b) + (
+                g[i, k + 1] * (1 - a) + g[i + 1, k + 1] * a
+            ) * b
+
+        # A height map's first-order distance: divided by its slope, taken at
+        # each node as the steeper of the two cells beside it, so that the
+        # divisor is continuous and never less than the slope of the cell.
+        return (at(self.y) - p[:, 1]) / at(self.slope)
+
+
+def _max_filter(a: np.ndarray, radius: int, axis: int) -> np.ndarray:
+    out = a.copy()
+    for r in range(1, radius + 1):
+        out = np.maximum(out, _shift(a, r, axis))
+        out = np.maximum(out, _shift(a, -r, axis))
+    return out
+
+
+def _shift(a: np.ndarray, r: int, axis: int) -> np.ndarray:
+    """``a`` moved ``r`` cells along ``axis``, the edge value repeated."""
+    idx = np.clip(np.arange(a.shape[axis]) - r, 0, a.shape[axis] - 1)
+    return np.take(a, idx, axis=axis)
+
+
+def _min_filter(a: np.ndarray, radius: int, axis: int) -> np.ndarray:
+    return -_max_filter(-a, radius, axis)
+
+
+def _blur(a: np.ndarray, passes: int) -> np.ndarray:
+    out = a
+    for _ in range(passes):
+        for axis in (0, 1):
+            out = 0.25 * _shift(out, 1, axis) + 0.5 * out + 0.25 * _shift(out, -1, axis)
+    return out
+
+
+_FLOORS: dict[tuple, _Floor] = {}
+_FLOORS_KEPT = 16
+
+
+def _muscle_floor(shapes: tuple, frames: tuple, side: str, box: tuple, clearance: float) -> _Floor:
+    """The bony floor of one multifidus (cached: builds on one placement share it)."""
+    key = (shapes, tuple(f.matrix.tobytes() for f in frames), side, box, clearance)
+    if key not in _FLOORS:
+        if len(_FLOORS) >= _FLOORS_KEPT:
+            _FLOORS.pop(next(iter(_FLOORS)))
+        _FLOORS[key] = _sample_floor(shapes, frames, side, box, clearance)
+    return _FLOORS[key]
+
+
+def _sample_floor(shapes: tuple, frames: tuple, side: str, box: tuple, clearance: float) -> _Floor:
+    sx = 1.0 if side == "left" else -1.0
+    hx, h, hz = MUSCLE_FLOOR_STEP
+    x0, x1, y0, y1, z0, z1 = box
+    xs = np.arange(x0, x1 + hx, hx)
+    ys = np.arange(y0, y1 + h, h)
+    zs = np.arange(z0, z1 + hz, hz)
+    gx, gy, gz = np.meshgrid(xs, ys, zs, indexing="ij")
+    pts = np.c_[sx * gx.ravel(), gy.ravel(), gz.ravel()]
+    bones = [
+        _culled(vertebra_field(shape), local_bounds(shape), frame.to_local)
+        for shape, frame in zip(shapes, frames, strict=True)
+    ]
+    d = np.minimum.reduce([b(pts) for b in bones]).reshape(gx.shape)
+    inside = d < 0
+    # The last bone sample of each column counted from the front, and where the
+    # surface crosses between it and the next one out.
+    top = np.where(inside.any(axis=1), len(ys) - 1 - np.argmax(inside[:, ::-1, :], axis=1), -1)
+    k = np.clip(top, 0, len(ys) - 2)
+    d_in = np.take_along_axis(d, k[:, None, :], axis=1)[:, 0, :]
+    d_out = np.take_along_axis(d, (k + 1)[:, None, :], axis=1)[:, 0, :]
+    y = ys[k] + h * np.clip(d_in / np.minimum(d_in - d_out, -1e-6), 0.0, 1.0)
+    y = np.where(top >= 0, y, y0)
+    # Bone between the columns: take the highest of each column's neighbours.
+    raw = _max_filter(_max_filter(y, 1, 0), 1, 1)
+    # Ligaments close the short gaps between laminae and spinous processes.
+    r = round(MUSCLE_BRIDGE / 2 / hz)
+    bridged = _min_filter(_max_filter(raw, r, 1), r, 1)
+    floor = np.maximum(_blur(bridged, 3), raw) + clearance
+    steep = []
+    for axis, step in ((0, hx), (1, hz)):
+        cell = np.abs(np.diff(floor, axis=axis)) / step
+        pad = [(0, 0), (0, 0)]
+        pad[axis] = (1, 1)
+        cell = np.pad(cell, pad, mode="edge")
+        steep.append(
+            np.maximum(
+                np.take(cell, range(cell.shape[axis] - 1), axis=axis),
+                np.take(cell, range(1, cell.shape[axis]), axis=axis),
+            )
+        )
+    slope = np.sqrt(1.0 + steep[0] ** 2 + steep[1] ** 2)
+    return _Floor(float(xs[0]), float(zs[0]), (hx, hz), floor, slope)
+
+
+BELLY_SLOPE = 1.25
+"""Bound on how much faster than distance the belly's raw field changes: the
+section planes draw together on the inside of the lordotic bend, and the
+section and its grooves change along the axis.  Dividing by it keeps the
+field a distance bound (the surface, its zero level, does not move)."""
+
+END_ROUNDING = 15.0
+"""Radius (mm) of the rounding where the belly's sides meet its ends."""
+
+
+def _round_intersect(a: np.ndarray, b: np.ndarray, r: float) -> np.ndarray:
+    """Intersection of two solids with their edge rounded to radius ``r`` (a distance bound)."""
+    return np.minimum(np.maximum(a, b), -r) + np.hypot(np.maximum(a + r, 0.0), np.maximum(b + r, 0.0))
+
+
+@dataclass(frozen=True)
+class _Belly:
+    """Centreline and elliptical sections of one multifidus belly (world mm)."""
+
+    path: np.ndarray
+    normal: np.ndarray
+    binormal: np.ndarray
+    lateral: np.ndarray
+    dorsal: np.ndarray
+    front: np.ndarray
+
+
+BELLY_AXIS_LIFT = 12.0
+"""How far (mm) the belly's centreline runs behind the centre of its
+elliptical section: in the middle of the muscle, so every point of it is
+well within the lordotic curve's radius and has one nearest section."""
+
+
+def _belly(levels, place: Placement, side: str, scale: float, n_along: int = 40) -> _Belly:
+    """The belly's centreline and semi-axes from each vertebra's landmarks.
+
+    In each vertebra's frame the belly's section is an ellipse centred on the
+    back of the lamina at the root of the spinous process, half way between
+    the spinous process and the mamillary process at the back of the superior
+    articular process; it reaches from just across the midline (the spinous
+    process cuts it) to beyond the facet joint, and back to a little short of
+    the spinous tip.  Its front is cut off a little in front of the facet
+    joints and then by the bone itself.
+    """
+    sx = 1.0 if side == "left" else -1.0
+    vs = list(levels.vertebrae)
+    marks = {v: arch_landmarks(place.shapes[v]) for v in vs}
+    # One thickness for the whole muscle, from the longest spinous process
+    # built: it does not thin where a spinous process is short (L5), it
+    # widens instead as the articular processes spread going down.
+    reach = max(
+        (
+            lm.spinous_tip[1] - lm.spinous_root[1] - 4.0
+            for v, lm in marks.items()
+            if not place.shapes[v].sacral
+        ),
+        default=24.0,
+    )
+    ctrl, sec = [], []
+    for v in vs:
+        frame, lm = place.frames[v], marks[v]
+        x_med, x_lat = -3.0, lm.superior_facet[0] + 12.0
+        y_c = lm.spinous_root[1]
+        front = y_c - (lm.superior_facet[1] - 5.0)
+        ctrl.append(frame.to_world(np.array([[sx * (x_med + x_lat) / 2, y_c + BELLY_AXIS_LIFT, 0.0]]))[0])
+        sec.append(((x_lat - x_med) / 2, reach, front))
+    sec = np.array(sec)
+    # Ends: half way into the framing discs (or a little past the last bone).
+    ends = []
+    for v, c, sgn in ((vs[0], ctrl[0], 1.0), (vs[-1], ctrl[-1], -1.0)):
+        shape, frame = place.shapes[v], place.frames[v]
+        q = frame.to_local(c[None])[0]
+        ends.append(frame.to_world(np.array([[q[0], q[1], sgn * (shape.posterior_height / 2 + 5.0)]]))[0])
+    ctrl = np.vstack([ends[0], ctrl, ends[1]])
+    sec = np.vstack([sec[0], sec, sec[-1]])
+    fr = control_fractions(ctrl)
+    path, _t, normal, binormal, s = centreline(ctrl, n_along=n_along)
+    cols = [np.interp(s, fr, sec[:, j]) for j in range(3)]
+    # A gentle taper toward the ends, kept gentle (so the field stays a
+    # distance bound) and finished before the rounding of the ends, where
+    # the section must not change along the axis for the same reason.
+    length = float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum())
+
+    def ramp(d):
+        x = np.clip((d - END_ROUNDING) / 30.0, 0.0, 1.0)
+        return (1 - np.cos(np.pi * x)) / 2
+
+    # A product of the two ends' ramps: smooth even where they overlap.
+    taper = 0.75 + 0.25 * ramp(s * length) * ramp((1 - s) * length)
+    lateral = cols[0] * scale * taper
+    dorsal = cols[1] * scale * taper
+    front = cols[2] * taper
+    return _Belly(path, normal, binormal, lateral, dorsal, front)
+
+
+def _belly_field(belly: _Belly, *, grooves: bool = True) -> sdf.Field:
+    grid = np.linspace(0.0, 1.0, len(belly.path))
+    path = belly.path
+    t0 = (path[1] - path[0]) / np.linalg.norm(path[1] - path[0])
+    t1 = (path[-1] - path[-2]) / np.linalg.norm(path[-1] - path[-2])
+    length = float(np.linalg.norm(np.diff(path, axis=0), axis=1).sum())
+    tilt = np.radians(FASCICLE_ANGLE)
+
+    def field(p):
+        s, u, v = nearest_section(path, belly.normal, belly.binormal, p)
+        u = u + BELLY_AXIS_LIFT
+        ru = np.interp(s, grid, belly.dorsal)
+        rv = np.interp(s, grid, belly.lateral)
+        d = ellipse_distance(u, v, ru, rv)
+        if grooves:
+            # Grooves along the fascicles, only on the back of the belly.
+            phase = (s * length * np.sin(tilt) + np.abs(v) * np.cos(tilt)) / FASCICLE_PITCH
+            back = np.clip(u / (0.5 * ru), 0.0, 1.0) * np.clip(
+                (np.minimum(s, 1 - s) * length - END_ROUNDING) / 10.0, 0.0, 1.0
+            )
+            d = d + FASCICLE_DEPTH * back * 0.5 * (1 - np.cos(2 * np.pi * phase))
+        cut = -u - np.interp(s, grid, belly.front)
+        caps = np.maximum((path[0] - p) @ t0, (p - path[-1]) @ t1)
+        return _round_intersect(np.maximum(d, cut), caps, END_ROUNDING) / BELLY_SLOPE
+
+    return field
+
+
+def _belly_area(field: sdf.Field, frame, side: str) -> float:
+    """Area (mm²) of a field's section in a frame's ``xy`` plane, on the muscle's side."""
+    sx = 1.0 if side == "left" else -1.0
+    step = 0.6
+    x, y = np.meshgrid(np.arange(0.0, 55.0, step), np.arange(20.0, 90.0, step), indexing="ij")
+    pts = frame.to_world(np.c_[sx * x.ravel(), y.ravel(), np.zeros(x.size)])
+    return float(np.count_nonzero(field(pts) < 0)) * step * step
+
+
 def multifidus_field(
     levels, place: Placement, side: str, *, atrophy: float = 1.0, spacing: float = 0.0
 ) -> sdf.Field:
-    """One multifidus: a long mass beside the spinous processes, on the laminae.
+    """One multifidus: a belly in the groove beside the spinous processes, on the laminae.
 
-    ``atrophy`` scales its cross-section area (1 = healthy).  ``spacing`` is
-    the grid it will be contoured on: half of it is added to the clearance
-    from bone, as a contour may stand that far off its field's zero.
+    The belly is an elliptical section swept along the lordosis (from each
+    vertebra's landmarks), rounded at its ends, convex at the back, with
+    faint grooves between fascicles; its deep face is the bone's back
+    (sampled once per placement, :func:`_muscle_floor`) with a clearance, so
+    it fills the groove between spinous and articular processes without
+    entering bone.  Its size is set so the section at the middle disc has the
+    recipe's area times ``atrophy`` (1 = healthy).  ``spacing`` is the grid it
+    will be contoured on: half of it is added to the clearance from bone, as a
+    contour may stand that far off its field's zero.
     """
+    if not 0.05 <= atrophy <= 1.5:
+        msg = f"multifidus_atrophy: {atrophy!r} is out of range; use a number in [0.05, 1.5]"
+        raise ValueError(msg)
     sx = 1.0 if side == "left" else -1.0
     vs = list(levels.vertebrae)
     i0, i1 = VERTEBRAE.index(vs[0]), VERTEBRAE.index(vs[-1])
     near = VERTEBRAE[max(i0 - 1, 0) : i1 + 2]
-    area = _m("muscle", "multifidus_area") * atrophy
     clearance = _m("muscle", "bone_clearance") + spacing / 2
-    bones = [_bone(place, v) for v in near]
-    flava = [flavum_field(place, d) for d in levels.discs]
-    # Limits: the mid-heights of the framing half discs (or the ends of the spine).
-    ends = []
-    for v, sgn in ((vs[0], 1.0), (vs[-1], -1.0)):
-        s = place.shapes[v]
-        ends.append(place.frames[v].to_world(np.array([[0.0, 0.0, sgn * (s.posterior_height / 2 + 5.0)]]))[0])
+    box = _muscle_bounds(levels, place, side)
+    floor = _muscle_floor(
+        tuple(place.shapes[v] for v in near),
+        tuple(place.frames[v] for v in near),
+        side,
+        tuple(round(float(b), 3) for b in (0.0, abs(box[1] - box[0]), box[2], box[3], box[4], box[5])),
+        round(clearance, 4),
+    )
 
-    segs = []
-    for v in vs:
-        s = place.shapes[v]
-        back = s.half_depth + s.canal_depth
-        half_w, half_d = 12.5, 18.0
-        k = np.sqrt(area / (half_w * half_d * 4 * 0.87))
-        # Medial edge on the spinous process, front on the lamina: the bone
-        # carved out below shapes those two faces.
-        centre = np.array([sx * (3.0 + half_w * k), back - 3.0 + half_d * k, 0.0])
-        segs.append((place.frames[v], centre, half_w * k, half_d * k, s.posterior_height / 2 + 9.0))
+    def solid(belly_field):
+        def f(p):
+            p = np.asarray(p, float)
+            # The midline plane keeps the two sides apart above the spinous tips.
+            return np.maximum.reduce([belly_field(p), floor.field(p, sx), 0.6 - sx * p[:, 0]])
 
-    def field(p):
-        d = np.full(len(p), np.inf)
-        for frame, c, a, b, h in segs:
-            q = frame.to_local(p) - c
-            # Narrower behind than in front: a rounded wedge in cross-section.
-            narrowing = 1.0 - 0.22 * np.clip(q[:, 1] / b, -1, 1)
-            seg = np.maximum(
-                sdf.superellipse_2d(q[:, 0] / narrowing, q[:, 1], a, b, 2.4), np.abs(q[:, 2]) - h
-            )
-            d = sdf.smooth_union(d, seg, 6.0) if np.isfinite(d).any() else seg
-        top = (p - ends[0]) @ np.array([0, 0, 1.0])
-        bottom = (ends[1] - p) @ np.array([0, 0, 1.0])
-        d = np.maximum.reduce([d, top, bottom])
-        for b in bones:
-            d = np.maximum(d, -(b(p) - clearance))
-        for f in flava:
-            d = np.maximum(d, -(f(p) - 0.3))
-        return d
+        return f
 
-    return field
+    # Size: the section at the middle disc (or vertebra) gets the target area.
+    mid = levels.discs[len(levels.discs) // 2] if levels.discs else None
+    frame = disc_frame(place, mid) if mid else place.frames[vs[len(vs) // 2]]
+    target = _m("muscle", "multifidus_area") * atrophy
+
+    def area(k):
+        return _belly_area(solid(_belly_field(_belly(levels, place, side, k), grooves=False)), frame, side)
+
+    # Secant steps on log(area) against log(scale): the area grows about as
+    # the scale squared, less where bone takes a fixed share.
+    k0, k1 = 1.0, 1.0
+    a0 = area(k0)
+    k1 = float(np.sqrt(target / a0))
+    for _ in range(3):
+        a1 = area(k1)
+        if abs(a1 - target) < 0.01 * target or a1 == a0:
+            break
+        slope = np.log(a1 / a0) / np.log(k1 / k0) if k1 != k0 else 2.0
+        k0, a0, k1 = k1, a1, float(k1 * (target / a1) ** (1 / max(slope, 0.5)))
+    return solid(_belly_field(_belly(levels, place, side, k1)))
 
 
 def build_soft_tissue(
@@ -332,12 +624,13 @@ def build_soft_tissue(
 def _muscle_bounds(levels, place: Placement, side: str) -> tuple[float, ...]:
     sx = 1.0 if side == "left" else -1.0
     pts = []
-    for v in levels.vertebrae:
+    vs = list(levels.vertebrae)
+    for v in vs:
         s = place.shapes[v]
         back = s.half_depth + s.canal_depth
-        for x in (0.0, sx * 40.0):
-            for y in (back - 5, back + 50):
-                for z in (-s.posterior_height, s.posterior_height):
+        for x in (0.0, sx * 45.0):
+            for y in (back - 12, back + 45):
+                for z in (-s.posterior_height / 2 - 7.0, s.posterior_height / 2 + 7.0):
                     pts.append(place.frames[v].to_world(np.array([[x, y, z]]))[0])
     c = np.array(pts)
     lo, hi = c.min(0), c.max(0)

@@ -168,3 +168,55 @@ def test_hooks(soft):
     assert meshes["multifidus.left"].field_data["fat_fraction"][0] == 0.4
     with pytest.raises(ValueError, match="fat_fraction"):
         build_soft_tissue(DEFAULT_LEVELS, placement(), 1.0, fat_fraction=2.0)
+
+
+def _section(model, side: str, v: str):
+    """Vertices of a multifidus near the mid-plane of vertebra ``v``, in its frame."""
+    frame = model.placement.frames[v]
+    q = frame.to_local(model.parts[f"multifidus.{side}"].points)
+    return q[np.abs(q[:, 2]) < 1.5]
+
+
+@pytest.mark.parametrize("v", ["L4", "L5"])
+def test_multifidus_fills_the_groove_with_a_rounded_back(model, v):
+    from spineviz.geometry.vertebra import arch_landmarks
+
+    lm = arch_landmarks(model.placement.shapes[v])
+    q = _section(model, "left", v)
+    # Medially it lies against the spinous process; laterally it reaches over the facet joint.
+    assert q[:, 0].min() < 6.0
+    assert q[:, 0].max() > lm.superior_facet[0] + 4.0
+    # Its deep face reaches down onto the laminae; its back stays below the
+    # longest spinous tip (L5's short one lies buried between the muscles).
+    assert q[:, 1].min() < lm.spinous_root[1] + 2.0
+    tips = [arch_landmarks(model.placement.shapes[w]).spinous_tip[1] for w in ("L4", "L5")]
+    assert q[:, 1].max() < max(tips) + 3.0
+    # A convex back: the highest point is between the edges, and the back falls off to both sides.
+    x, y = q[:, 0], q[:, 1]
+    top_x = x[np.argmax(y)]
+    assert x.min() + 3 < top_x < x.max() - 3
+    back_at = [y[np.abs(x - c) < 1.5].max() for c in (x.min() + 2, top_x, x.max() - 2)]
+    assert back_at[1] > back_at[0]
+    assert back_at[1] > back_at[2] + 5
+
+
+def test_multifidus_tapers_to_rounded_ends(model):
+    pts = model.parts["multifidus.left"].points
+    z = pts[:, 2]
+    lo, hi = z.min(), z.max()
+
+    def width(z0):
+        sel = np.abs(z - z0) < 1.5
+        return np.ptp(pts[sel, 1]) if sel.any() else 0.0
+
+    middle = width((lo + hi) / 2)
+    assert width(hi - 3) < 0.8 * middle
+    assert width(lo + 3) < 0.8 * middle
+
+
+def test_multifidus_field_is_signed_inside(model):
+    field = model.fields["multifidus.left"]
+    pts = model.parts["multifidus.left"].points
+    centre = pts.mean(axis=0)
+    assert field(centre[None])[0] < -5.0
+    assert field(centre[None] + np.array([[0.0, 80.0, 0.0]]))[0] > 20.0
