@@ -322,8 +322,12 @@ def root_path(place: Placement, v: str, side: str, *, n_along: int = 48) -> Root
             [half_cw - 3.0, wall + PHYSIOLOGICAL_BULGE + r + 1.2, hp * 0.45],
             [half_cw + 0.5, under[1] - 1.0, under[2] - r - 1.0],
             [under[0] + 3.0, under[1] - 1.5, z_drg],
-            [under[0] + 13.0, shape.half_depth - 5.0, z_drg - 9.0],
-            [under[0] + 23.0, shape.half_depth - 12.0, z_drg - 21.0],
+            # Out of the foramen the ventral ramus runs down, out and a little
+            # forward, in front of the transverse process below, toward the
+            # lumbar plexus in psoas: its end stays behind the middle of the
+            # body and within a level of the foramen.
+            [under[0] + 12.0, shape.half_depth - 2.0, z_drg - 10.0],
+            [under[0] + 19.0, shape.half_depth - 6.0, z_drg - 20.0],
         ]
     )
     ctrl = frame.to_world(local * mirror)

@@ -212,3 +212,17 @@ def test_sac_field_is_signed_and_matches_its_mesh(place, built):
     assert np.median(outside) == pytest.approx(1.0, abs=0.1)
     assert inside.max() < 0.0
     assert np.median(inside) == pytest.approx(-1.0, abs=0.1)
+
+
+@pytest.mark.parametrize("v", ["L4", "L5"])
+def test_root_runs_down_out_and_a_little_forward_beyond_the_foramen(place, v):
+    frame = place.frames[v]
+    rp = root_path(place, v, "left")
+    drg, end = frame.to_local(np.vstack([rp.drg, rp.path[-1]]))
+    # Lower, more lateral and somewhat in front of the ganglion ...
+    assert end[2] < drg[2] - 10
+    assert end[0] > drg[0] + 10
+    assert 0 < drg[1] - end[1] < 0.8 * (drg[2] - end[2])
+    # ... but behind the middle of the body (toward psoas, not round the front), and short.
+    assert end[1] > 0
+    assert np.linalg.norm(end - drg) < 40
