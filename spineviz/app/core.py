@@ -277,7 +277,7 @@ class SpineVizApp(TrameApp):
         for name, actor in presenter.actors.items():
             group = group_of(name) or "findings"
             actor.SetVisibility(bool(self.view.visible.get(group, True)))
-            base = appearance(name, actor.mapper.dataset).opacity
+            base = presenter.looks[name].opacity if name in presenter.looks else appearance(name).opacity
             actor.prop.opacity = base * float(self.view.opacity.get(group, 1.0))
         if presenter is self.presenter and self.view.compare:
             self._style_actors(self.healthy)

@@ -9,14 +9,17 @@ rebuilding the scene.  :func:`render_png` is the one-call convenience.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyvista as pv
+from vtkmodules.vtkCommonDataModel import vtkPlane
+from vtkmodules.vtkRenderingCore import vtkProperty
 
 from . import offscreen
-from .cameras import CameraPose, check_camera, pose_for
-from .style import Appearance, appearance
+from .cameras import CameraPose, check_camera, frame, points_of, pose_for
+from .style import Appearance, looks
 
 BACKGROUND_TOP = "#FBFAF7"
 BACKGROUND_BOTTOM = "#D6D5D1"
@@ -57,6 +60,72 @@ def check_anti_aliasing(anti_aliasing: str) -> str:
     return anti_aliasing
 
 
+@dataclass(frozen=True)
+class Section:
+    """A cutting plane: parts are kept on the side ``keep`` points to."""
+
+    origin: tuple[float, float, float]
+    keep: tuple[float, float, float]
+
+
+SECTION_SHADE = 0.82
+"""Brightness of a cut face relative to the part's colour."""
+
+SECTION_FINDINGS = ("herniation", "facet_hypertrophy")
+"""Findings that narrow the canal or press on a root: the axial view cuts through their disc."""
+
+
+def section_for(parts: Parts, camera: str) -> Section | None:
+    """The cut a preset uses for these parts, or ``None`` for whole parts.
+
+    Only the axial view cuts, and only when a herniation or a stenosis
+    (thickened facets) is present: seen from above, the vertebra over the
+    disc hides the canal, the roots and the disc material that press on
+    them.  The cut runs horizontally through the middle of the affected
+    disc's nucleus and keeps what lies below, so the view is a radiologist's
+    axial slice at the disc level, seen from above.
+    """
+    if camera != "axial":
+        return None
+    discs = [n.split(".")[0] for n in parts if set(n.split(".")) & set(SECTION_FINDINGS)]
+    for disc in discs:
+        centre = _middle(parts.get(f"{disc}.nucleus"))
+        if centre is None:
+            centre = _middle(parts.get(f"{disc}.annulus"))
+        if centre is not None:
+            return Section(tuple(centre), (0.0, 0.0, -1.0))
+    return None
+
+
+SECTION_FRAMED = ("annulus", "dural_sac", *SECTION_FINDINGS)
+SECTION_BAND = 6.0
+"""The sectioned axial view frames the disc, the canal and the finding within
+this many mm below the cut: the slice the finding lies in, close up, with the
+arch around the canal cut off at the edges rather than the canal made small."""
+SECTION_PAD = 6.0
+"""Extra room (mm) around the framed slice, so the laminae behind the canal show."""
+
+
+def section_points(parts: Parts, section: Section) -> np.ndarray:
+    """Surface points of disc, canal and finding near the cut (of all parts if there are none)."""
+    names = [n for n in parts if set(n.split(".")) & set(SECTION_FRAMED)] or list(parts)
+    points = points_of(parts, names)
+    depth = (points - np.asarray(section.origin)) @ np.asarray(section.keep)
+    near = points[(depth >= 0) & (depth <= SECTION_BAND)]
+    if len(near) < 8:
+        return points
+    # Room for the bony ring around the canal: the laminae lie behind the sac.
+    lo, hi = near.min(axis=0), near.max(axis=0)
+    return np.vstack([near, [lo - SECTION_PAD, hi + SECTION_PAD]])
+
+
+def _middle(mesh) -> np.ndarray | None:
+    if mesh is None or mesh.n_points == 0:
+        return None
+    lo, hi = np.asarray(mesh.bounds, float).reshape(3, 2).T
+    return (lo + hi) / 2
+
+
 def prepare_mesh(mesh: pv.PolyData, look: Appearance) -> pv.PolyData:
     """A copy of ``mesh`` with point normals split at sharp edges.
 
@@ -80,6 +149,21 @@ def prepare_mesh(mesh: pv.PolyData, look: Appearance) -> pv.PolyData:
     out.cell_data.clear()
     out.point_data.active_normals_name = "Normals"
     return out
+
+
+def apply_look(actor: pv.Actor, look: Appearance) -> None:
+    """Give an actor the colour, opacity and finish of ``look`` (its mesh is untouched).
+
+    Translucent parts get their back faces culled, as when they are added.
+    """
+    prop = actor.prop
+    prop.color = look.color
+    prop.opacity = look.opacity
+    prop.specular = look.specular
+    prop.specular_power = look.specular_power
+    prop.ambient = look.ambient
+    prop.diffuse = look.diffuse
+    prop.SetBackfaceCulling(look.translucent)
 
 
 def _add_lights(plotter: pv.Plotter) -> None:
@@ -154,6 +238,7 @@ class ScenePresenter:
         self._inputs: dict[str, pv.PolyData] = {}
         self.looks: dict[str, Appearance] = {}
         self.camera = "lateral"
+        self.section: Section | None = None
 
     # -- parts -------------------------------------------------------------
     def update(self, parts: Parts) -> None:
@@ -165,13 +250,18 @@ class ScenePresenter:
             self.plotter.remove_actor(self.actors.pop(name), render=False)
             self.looks.pop(name, None)
             self._inputs.pop(name, None)
+        # Looks depend on the other parts (a Modic zone makes its body see-through),
+        # so an unchanged mesh may still need a new look.
+        wanted = looks(parts)
         for name, mesh in parts.items():
+            look = wanted[name]
             # The condition builder hands back the very same object for an
             # untouched part: skip it (a toggle then re-prepares only what changed).
             if name in self.actors and self._inputs.get(name) is mesh:
+                if self.looks[name] != look:
+                    self._restyle(name, look)
                 continue
             self._inputs[name] = mesh
-            look = appearance(name, mesh)
             prepared = prepare_mesh(mesh, look)
             if name in self.actors and self.looks[name] == look:
                 self.actors[name].mapper.dataset.copy_from(prepared)
@@ -180,6 +270,15 @@ class ScenePresenter:
                 self.plotter.remove_actor(self.actors.pop(name), render=False)
             self.actors[name] = self._add(name, prepared, look)
             self.looks[name] = look
+        if self.section is not None:
+            self.set_section(self.section)  # new actors and looks get the cut too
+
+    def _restyle(self, name: str, look: Appearance) -> None:
+        """Give an existing actor a new look without touching its mesh."""
+        if look.feature_angle != self.looks[name].feature_angle:
+            self.actors[name].mapper.dataset.copy_from(prepare_mesh(self._inputs[name], look))
+        apply_look(self.actors[name], look)
+        self.looks[name] = look
 
     def _add(self, name: str, mesh: pv.PolyData, look: Appearance) -> pv.Actor:
         # A translucent closed part drawn with its back faces veils what is
@@ -222,10 +321,23 @@ class ScenePresenter:
 
     # -- camera ------------------------------------------------------------
     def set_camera(self, camera: str | CameraPose = "lateral") -> CameraPose:
-        """Move to a preset framed on the visible parts, or to an explicit pose."""
+        """Move to a preset framed on the visible parts, or to an explicit pose.
+
+        A preset also chooses the section: the axial view of a herniation or a
+        stenosis looks down on a cut through the affected disc (:func:`section_for`);
+        every other preset shows the whole parts.  An explicit pose keeps the
+        section as it is (see :meth:`set_section`).
+        """
         if isinstance(camera, str):
             self.camera = check_camera(camera)
-            camera = pose_for(self.visible_parts() or self.parts, camera, aspect=self.size[0] / self.size[1])
+            shown = self.visible_parts() or self.parts
+            section = section_for(shown, self.camera)
+            aspect = self.size[0] / self.size[1]
+            if section is None:
+                camera = pose_for(shown, camera, aspect=aspect)
+            else:
+                camera = frame(section_points(shown, section), camera, aspect=aspect)
+            self.set_section(section)
         cam = self.plotter.camera
         cam.position = camera.position
         cam.focal_point = camera.focal_point
@@ -233,6 +345,37 @@ class ScenePresenter:
         cam.view_angle = camera.view_angle
         self.plotter.renderer.ResetCameraClippingRange()
         return camera
+
+    def set_section(self, section: Section | None) -> None:
+        """Cut every part away on one side of a plane, or show whole parts again (``None``).
+
+        The cut is made by the mappers (no geometry is rebuilt).  Cut shells
+        would look hollow, so the inside of an opaque part is drawn flat in a
+        slightly darker shade of its colour: from the kept side the cut face
+        reads as a solid section, as in an atlas's cross-section.
+        """
+        self.section = section
+        for name, actor in self.actors.items():
+            mapper = actor.GetMapper()
+            mapper.RemoveAllClippingPlanes()
+            look = self.looks[name]
+            # Translucent parts are drawn with back faces culled (see _add); in a
+            # section their inside is the cut face, so it must be drawn.
+            actor.GetProperty().SetBackfaceCulling(look.translucent and section is None)
+            if section is None:
+                actor.SetBackfaceProperty(None)
+                continue
+            plane = vtkPlane()
+            plane.SetOrigin(*section.origin)
+            plane.SetNormal(*section.keep)
+            mapper.AddClippingPlane(plane)
+            inside = vtkProperty()
+            inside.SetColor(*(c * SECTION_SHADE for c in look.color))
+            inside.SetAmbient(1.0)
+            inside.SetDiffuse(0.0)
+            inside.SetSpecular(0.0)
+            inside.SetOpacity(look.opacity)
+            actor.SetBackfaceProperty(inside)
 
     def world_to_pixel(self, points) -> np.ndarray:
         """Image pixel ``(column, row)`` of world points, row 0 at the top of the screenshot."""

@@ -106,12 +106,13 @@ def _rotate(v: np.ndarray, axis: np.ndarray, angle: float) -> np.ndarray:
 
 def scene_looks(scene: Scene, parts) -> dict[str, Appearance]:
     """Each visible part's appearance with the scene's opacities and highlight applied."""
-    from ..style import appearance
+    from ..style import looks as context_looks
 
     stressed = set(highlighted_names(scene, parts))
+    base = context_looks(parts)
     looks = {}
-    for name, mesh in parts.items():
-        look = appearance(name, mesh)
+    for name in parts:
+        look = base[name]
         opacity = opacity_of(scene, name)
         if opacity is not None:
             look = replace(look, opacity=opacity)
@@ -181,13 +182,9 @@ class SceneRenderer:
 
 
 def _apply(actor, look: Appearance) -> None:
-    prop = actor.prop
-    prop.color = look.color
-    prop.opacity = look.opacity
-    prop.specular = look.specular
-    prop.specular_power = look.specular_power
-    prop.ambient = look.ambient
-    prop.diffuse = look.diffuse
+    from ..scene import apply_look
+
+    apply_look(actor, look)
 
 
 def _anchor(presenter, meshes: Sequence, pose: CameraPose) -> tuple[float, float] | None:
