@@ -19,6 +19,17 @@ Inside, three parts share the space without overlapping:
   below by the cartilage and, at its rim, by the bony ring apophysis.  Shallow
   circumferential ridges on its outer wall stand for its lamellae.
 
+Lamellae in a cut: every annulus mesh carries two point-data arrays,
+``"lamella_position"`` (0 at the nucleus, 1 at the outer wall: the
+normalised radial position across the annulus) and ``"lamella"``
+(``cos(2 pi * LAMELLA_COUNT * position)``, in [-1, 1], one period per
+lamella).  A cut face made by ``clip_closed_surface`` has vertices only on
+its outline, so to band it a renderer refines the cut face (e.g.
+``subdivide_adaptive``) and evaluates :func:`lamella_bands` with the disc's
+fields (``model.fields`` cannot tell the disc's outer wall from its nucleus,
+so use :func:`disc_fields` or :func:`lamella_of_model`); a subtle tint of the
+annulus colour by ``lamella`` (a few percent of lightness) reads as layers.
+
 The keyword options are the hooks of the conditions layer; their defaults
 describe a healthy disc and give exactly the no-argument geometry.
 """
@@ -54,6 +65,10 @@ LAMELLA_PITCH = 3.2
 """Height of one ridge of the outer wall, mm.  Model: the annulus has 15-25
 lamellae (Marchand & Ahmed 1990) too thin to draw; a few wide ridges read as
 layers."""
+
+LAMELLA_COUNT = 20
+"""Concentric lamellae across the annulus, for the banding of cut faces.
+Marchand & Ahmed 1990: 15-25 lamellae (model: the middle of the range)."""
 
 NUCLEUS_ROUNDING = 1.5
 """Rounding of the nucleus' rim where it meets the cartilage, mm (model)."""
@@ -295,6 +310,30 @@ def _nucleus_scale(place: Placement, disc: str, whole: sdf.Field, nucleus_scale:
     return float(np.sqrt(nucleus_fraction() * nucleus_scale * disc_area / (own / 2)))
 
 
+def lamella_position(fields: DiscFields, points: np.ndarray) -> np.ndarray:
+    """Normalised radial position across the annulus, 0 at the nucleus and 1 at the outer wall.
+
+    The ratio of the distance out of the nucleus to the annulus' thickness
+    through the point (from the two fields), so its level sets are rings
+    following both the nucleus and the outline.
+    """
+    points = np.asarray(points, float)
+    depth = np.maximum(-fields.whole(points), 0.0)
+    out_of_nucleus = np.maximum(fields.nucleus(points), 0.0)
+    return np.clip(out_of_nucleus / np.maximum(out_of_nucleus + depth, 1e-6), 0.0, 1.0)
+
+
+def lamella_bands(fields: DiscFields, points: np.ndarray, *, count: int = LAMELLA_COUNT) -> np.ndarray:
+    """``cos(2 pi count position)`` across the annulus: one period per lamella, in [-1, 1]."""
+    return np.cos(2 * np.pi * count * lamella_position(fields, points))
+
+
+def lamella_of_model(model, disc: str):
+    """``points -> lamella bands`` of a built model's (healthy) disc, for banding a cut face."""
+    fields = disc_fields(model.placement, disc)
+    return lambda points: lamella_bands(fields, points)
+
+
 # ---------------------------------------------------------------------------
 # meshes
 # ---------------------------------------------------------------------------
@@ -422,6 +461,10 @@ def disc_parts(
         # A tear grazing the nucleus' rounded rim can leave a crumb of a few
         # triangles of annulus; it is no anatomy.
         meshes = {name: largest_piece(m) for name, m in meshes.items()}
+    annulus = meshes[f"{disc}.annulus"]
+    position = lamella_position(f, annulus.points)
+    annulus.point_data["lamella_position"] = position.astype(np.float32)
+    annulus.point_data["lamella"] = np.cos(2 * np.pi * LAMELLA_COUNT * position).astype(np.float32)
     sides = ("superior", "inferior") if half is None else (half,)
     for side in sides:
         name = f"{disc}.cartilage.{side}"

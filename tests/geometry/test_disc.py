@@ -286,3 +286,29 @@ def test_every_level_gives_valid_discs(place, disc):
     meshes, _ = disc_parts(place, disc, spacing=1.6)
     assert all(surface.is_valid_solid(m) for m in meshes.values())
     assert euler(meshes[f"{disc}.annulus"]) == 0
+
+
+def test_annulus_carries_lamella_bands_for_cut_faces(place, built):
+    from spineviz.geometry.disc import LAMELLA_COUNT, disc_fields, lamella_bands
+
+    meshes, _ = built
+    annulus = meshes["L4-L5.annulus"]
+    assert annulus.point_data["lamella"].shape == (annulus.n_points,)
+    position = annulus.point_data["lamella_position"]
+    assert position.min() >= 0.0
+    assert position.max() <= 1.0
+    # Across the annulus in the mid-plane, front and back: one light and one dark band per lamella.
+    fields = disc_fields(place, "L4-L5")
+    frame = disc_frame(place, "L4-L5")
+    for sign in (1.0, -1.0):
+        y = sign * np.linspace(0.0, 30.0, 1201)
+        line = frame.to_world(np.c_[np.zeros_like(y), y, np.zeros_like(y)])
+        inside = line[fields.annulus(line) < 0]
+        flips = np.count_nonzero(np.diff(np.sign(lamella_bands(fields, inside))))
+        assert abs(flips - 2 * LAMELLA_COUNT) <= 2
+    # A refined cut face shows the bands (its outline alone would not).
+    cut = annulus.clip_closed_surface(normal=frame.rotation[:, 2], origin=frame.origin)
+    fine = cut.triangulate().subdivide_adaptive(max_edge_len=0.5)
+    bands = lamella_bands(fields, fine.points)
+    assert bands.min() < -0.9
+    assert bands.max() > 0.9
