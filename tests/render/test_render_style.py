@@ -80,3 +80,46 @@ def test_unknown_names_fall_back_by_group_then_default():
         key = GROUPS[group][0]
         assert group_of(f"X.{key}") == group
         assert style.appearance(f"X.{key}") is not style.DEFAULT
+
+
+def test_modic_body_and_its_endplates_turn_see_through_and_others_stay_solid():
+    parts = {n: pv.Sphere() for n in ("L4.body", "L4.endplate.inferior", "L4.arch", "L5.body", "L4.modic")}
+    looks = style.looks(parts)
+    assert looks["L4.body"].opacity == style.SEE_THROUGH
+    assert looks["L4.endplate.inferior"].opacity == style.SEE_THROUGH
+    assert looks["L4.arch"].opacity == 1.0
+    assert looks["L5.body"].opacity == 1.0
+    del parts["L4.modic"]
+    assert style.looks(parts)["L4.body"].opacity == 1.0
+
+
+def test_mixed_modic_blends_its_two_type_colours():
+    zone = pv.Sphere()
+    zone.field_data["modic_type"] = np.array(["1/2"])
+    colour = np.asarray(style.appearance("L4.modic", zone).color)
+    one, two = np.asarray(style.MODIC_COLOURS[1]), np.asarray(style.MODIC_COLOURS[2])
+    assert np.allclose(colour, (one + two) / 2)
+    fissures = np.asarray(style.appearance("L4.modic.fissures", zone).color)
+    assert fissures.sum() < colour.sum()
+
+
+def test_condition_marks_on_meshes_change_the_look():
+    root = pv.Sphere()
+    assert style.appearance("L5.root.left", root) == style.NERVE
+    root.field_data["compressed"] = np.array([1])
+    assert style.appearance("L5.root.left", root) == style.COMPRESSED
+    wet, dry = pv.Sphere(), pv.Sphere()
+    wet.field_data["hydration"] = np.array([1.0])
+    dry.field_data["hydration"] = np.array([0.1])
+    assert sum(style.appearance("L4-L5.nucleus", dry).color) < sum(
+        style.appearance("L4-L5.nucleus", wet).color
+    )
+    assert style.appearance("multifidus.left.fat") == style.FAT
+    assert hue_family(style.appearance("L4.osteophytes").color) == "ivory"
+    assert hue_family(style.appearance("L4-L5.facet_hypertrophy.left").color) == "ivory"
+
+
+def test_sac_is_more_solid_when_a_finding_narrows_it():
+    plain = style.looks({"dural_sac": pv.Sphere()})["dural_sac"].opacity
+    narrowed = style.looks({"dural_sac": pv.Sphere(), "L4-L5.herniation": pv.Sphere()})["dural_sac"].opacity
+    assert narrowed > plain
