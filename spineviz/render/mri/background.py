@@ -71,6 +71,13 @@ def _ellipse(x, y, cx, cy, rx, ry) -> np.ndarray:
     return ((x - cx) / rx) ** 2 + ((y - cy) / ry) ** 2 <= 1.0
 
 
+def _rotated(x, y, cx, cy, rx, ry, angle) -> np.ndarray:
+    """Ellipse turned by ``angle`` radians (positive: long axis towards +y as x grows)."""
+    c, s = np.cos(angle), np.sin(angle)
+    dx, dy = x - cx, y - cy
+    return ((dx * c + dy * s) / rx) ** 2 + ((-dx * s + dy * c) / ry) ** 2 <= 1.0
+
+
 def _superellipse(x, y, cy, rx, ry, n=2.6) -> np.ndarray:
     return np.abs(x / rx) ** n + np.abs((y - cy) / ry) ** n <= 1.0
 
@@ -83,6 +90,7 @@ def paint_background(
     *,
     bifurcation_z: float,
     confluence_z: float,
+    arch_z: tuple[float, float] = (-np.inf, np.inf),
 ) -> None:
     """Paint the soft tissue round the spine into ``labels`` (in place).
 
@@ -99,7 +107,20 @@ def paint_background(
     bifurcation_z, confluence_z : float
         Heights where the aorta divides into the iliac arteries (at L4) and
         where the iliac veins join into the vena cava (at L5).
+    arch_z : (float, float)
+        Lowest and highest point of the built vertebral arches: the
+        interspinous ligament runs only between built spinous processes.
     """
+    xs, ys, zs = axes
+    # One height at a time: 2D arrays stay in cache, about five times faster
+    # than broadcasting every shape over the whole grid.
+    for k in range(len(zs)):
+        _paint_slab(
+            labels[k : k + 1], (xs, ys, zs[k : k + 1]), line, code, bifurcation_z, confluence_z, arch_z
+        )
+
+
+def _paint_slab(labels, axes, line, code, bifurcation_z, confluence_z, arch_z) -> None:
     xs, ys, zs = axes
     lm = line.at(zs)
     x = xs[None, None, :]
@@ -108,12 +129,19 @@ def paint_background(
     hw = lm["half_width"][:, None, None]
     hd = lm["half_depth"][:, None, None]
 
-    skin = _superellipse(x, yr, OUTLINE_CENTRE_Y, *OUTLINE_RADII)
+    # The back is flatter than the belly and has a groove over the spinous
+    # processes; the skin line is pulled forward a little in the midline.
+    groove = 5.0 * np.exp(-((x / 18.0) ** 2)) * (yr > 0)
+    skin = _superellipse(x, yr + groove, OUTLINE_CENTRE_Y, *OUTLINE_RADII)
     inner = _superellipse(
-        x, yr, OUTLINE_CENTRE_Y, OUTLINE_RADII[0] - SUBCUTANEOUS_FAT, OUTLINE_RADII[1] - SUBCUTANEOUS_FAT
+        x,
+        yr + groove * 0.6,
+        OUTLINE_CENTRE_Y,
+        OUTLINE_RADII[0] - SUBCUTANEOUS_FAT,
+        OUTLINE_RADII[1] - SUBCUTANEOUS_FAT,
     )
     labels[skin] = code["fat"]
-    # Bowel and mesentery fill the abdomen from about 30 mm in front of the
+    # Bowel and mesentery fill the abdomen from about 12 mm in front of the
     # bodies; a smooth fixed pattern breaks it into loops with fat between, as
     # bowel looks on a scan (no anatomy is claimed for the loops).
     loops = (
@@ -121,24 +149,49 @@ def paint_background(
         + np.sin(yr / 7.0 + 0.8 * np.sin(x / 11.0 - z / 15.0))
         + 0.7 * np.sin((x + yr) / 5.3 + z / 9.0)
     )
-    abdomen = inner & _ellipse(x, yr, 0.0, -hd - 125.0, 160.0, 95.0)
+    abdomen = inner & _ellipse(x, yr, 0.0, -hd - 112.0, 165.0, 100.0)
     labels[abdomen & (loops > -0.4)] = code["viscera"]
     labels[abdomen & (np.abs(loops - 1.6) < 0.12)] = code["fluid"]
 
-    # Psoas grows from L1 to L5 (its cross-section roughly doubles, model).
+    ax = np.abs(x)
+    # Psoas: a teardrop against the side of the body and disc, its tail
+    # reaching back to the transverse process; it grows from L1 to L5 (its
+    # cross-section roughly doubles, model).
     grow = np.clip(1.0 - z / 120.0, 0.8, 1.35)
-    psoas = _ellipse(np.abs(x), yr, hw + 15.0, -2.0, 15.0 * grow, 18.0 * grow)
-    quadratus = _ellipse(np.abs(x), yr, hw + 50.0, 30.0, 20.0, 10.0)
-    # Erector spinae and multifidus fill the gutters from the spinous
-    # processes out past the transverse processes; bone is painted over them.
-    paraspinal = (np.abs((np.abs(x) - 33.0) / 35.0) ** 4 + np.abs((yr - hd - 52.0) / 42.0) ** 4 <= 1.0) & (
-        np.abs(x) > 2.5
+    psoas = _rotated(ax, yr, hw + 13.0 * grow, 0.0, 13.0 * grow, 17.0 * grow, 0.5) | _rotated(
+        ax, yr, hw + 8.0 + 4.0 * grow, 14.0, 5.0, 9.0 * grow, 0.6
     )
-    # Interspinous ligament joins the spinous processes in the midline.
-    interspinous = (np.abs(x) <= 2.5) & (yr > hd + 12.0) & (yr < hd + 58.0)
+    # Quadratus lumborum: a thin band lateral to the transverse processes.
+    quadratus = _rotated(ax, yr, hw + 47.0, 12.0, 17.0, 7.0, -0.35)
+
+    # Erector spinae: a bean behind the transverse process, lateral to
+    # multifidus; the model's multifidus (where built) is painted over the
+    # medial gutter.  A thin fat plane separates the two, and the
+    # thoracolumbar fascia wraps them.
+    def paraspinal(grow):
+        erector = _rotated(ax, yr, 42.0, hd + 37.0, 25.0 + grow, 17.0 + grow, -0.25)
+        gutter = _rotated(ax, yr, 15.0, hd + 36.0, 11.0 + grow, 21.0 + grow, 0.1)
+        return erector, gutter
+
+    erector, gutter = paraspinal(0.0)
+    fascia = np.logical_or(*paraspinal(1.3)) & (ax > 2.5)
     labels[inner & psoas] = code["psoas"]
-    labels[inner & (quadratus | paraspinal)] = code["muscle"]
-    labels[interspinous] = code["ligament"]
+    labels[inner & fascia] = code["ligament"]
+    labels[inner & (quadratus | erector | (gutter & (ax > 1.5)))] = code["muscle"]
+    # Interspinous ligament: a thin sheet between the spinous processes, from
+    # the laminae to their tips (collagen with fat between its fibres).
+    canal_back = (
+        lm["canal_y"][:, None, None] + lm["canal_depth"][:, None, None] / 2 - lm["body_y"][:, None, None]
+    )
+    # Its back edge follows the arches and rounds off at the ends of the
+    # built segment instead of stopping square.
+    if np.isfinite(arch_z[0]) and np.isfinite(arch_z[1]):
+        t = np.clip(np.abs(z - (arch_z[0] + arch_z[1]) / 2) / ((arch_z[1] - arch_z[0]) / 2), 0.0, 1.0)
+    else:
+        t = np.zeros_like(z)
+    reach = (hd + 47.0 - canal_back - 3.0) * np.sqrt(np.clip(1.0 - t**4, 0.0, 1.0))
+    interspinous = (ax <= 1.2) & (yr > canal_back + 3.0) & (yr < canal_back + 3.0 + reach)
+    labels[interspinous] = code["interspinous"]
 
     # Great vessels: a flow void on spin echo.
     front = -hd - 10.0

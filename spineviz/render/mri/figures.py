@@ -15,8 +15,8 @@ from .voxels import VoxelGrid, model_for, voxel_grid
 SAGITTAL_WIDTH = 150.0
 """Sagittal field of view front to back, mm: the bodies, canal and spinous processes."""
 
-AXIAL_FOV = 200.0
-"""Axial field of view, mm (a typical lumbar axial)."""
+AXIAL_FOV = 170.0
+"""Axial field of view, mm (a typical lumbar axial: body, psoas, back muscles and skin)."""
 
 
 def parse_position(text: str | float | None):

@@ -22,11 +22,18 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pyvista as pv
+import vtk
+from vtk.util.numpy_support import numpy_to_vtk, vtk_to_numpy
 
 from spineviz.geometry.frames import Placement, disc_center
 
 from .signal import BLUR_MM, Sequence, gaussian_blur, noise_sigma, rician, signal_table
+from .texture import modulation
 from .voxels import VoxelGrid
+
+PARTIAL_VOLUME_MM = 0.45
+"""3D smoothing (sigma, mm) of the per-voxel signal before sampling: the
+partial volume of a 1 mm grid, so that tissue edges are soft, not stepped."""
 
 PLANES = ("sagittal", "axial", "coronal")
 
@@ -244,16 +251,46 @@ def sample_labels(grid: VoxelGrid, plane: SlicePlane) -> np.ndarray:
     return grid.label_at(pts).reshape(plane.size[1], plane.size[0])
 
 
-def sample_table(grid: VoxelGrid, plane: SlicePlane, table: np.ndarray) -> np.ndarray:
-    """Trilinear interpolation of a per-label value (e.g. signal) on the plane."""
+def smooth_volume(volume: np.ndarray, sigma_vox: float) -> np.ndarray:
+    """3D Gaussian smoothing of a ``(nz, ny, nx)`` float volume (VTK, multithreaded)."""
+    if sigma_vox <= 0.05:
+        return volume
+    image = vtk.vtkImageData()
+    image.SetDimensions(*volume.shape[::-1])
+    image.GetPointData().SetScalars(numpy_to_vtk(np.ascontiguousarray(volume, np.float32).ravel(), deep=1))
+    smooth = vtk.vtkImageGaussianSmooth()
+    smooth.SetInputData(image)
+    smooth.SetDimensionality(3)
+    smooth.SetStandardDeviations(sigma_vox, sigma_vox, sigma_vox)
+    smooth.SetRadiusFactors(2.5, 2.5, 2.5)
+    smooth.Update()
+    return vtk_to_numpy(smooth.GetOutput().GetPointData().GetScalars()).reshape(volume.shape)
+
+
+def sample_table(
+    grid: VoxelGrid, plane: SlicePlane, table: np.ndarray, *, smooth_mm: float = 0.0
+) -> np.ndarray:
+    """Trilinear interpolation of a per-label value (e.g. signal) on the plane.
+
+    With ``smooth_mm`` the per-voxel values are first smoothed in 3D (only in
+    the box the plane passes through): a voxel at a boundary then holds a
+    mixture of both tissues, as a real voxel does (partial volume), and
+    tissue edges lose the staircase of the label grid.
+    """
     pts = plane.pixel_centers().reshape(-1, 3)
     idx = grid.to_index(pts)
+    nz, ny, nx = grid.shape
+    table = np.asarray(table, np.float32)
+    pad = int(np.ceil(2.5 * smooth_mm / grid.spacing)) + 1
+    lo = np.clip(np.floor(idx.min(0)).astype(int) - pad, 0, [nx - 1, ny - 1, nz - 1])
+    hi = np.clip(np.ceil(idx.max(0)).astype(int) + pad + 1, lo + 1, [nx, ny, nz])
+    volume = table[grid.labels[lo[2] : hi[2], lo[1] : hi[1], lo[0] : hi[0]]]
+    volume = smooth_volume(volume, smooth_mm / grid.spacing)
+    idx = idx - lo
+    sz, sy, sx = volume.shape
     base = np.floor(idx).astype(np.int64)
     frac = (idx - base).astype(np.float32)
-    nz, ny, nx = grid.shape
     out = np.zeros(len(pts), np.float32)
-    lab = grid.labels
-    table = np.asarray(table, np.float32)
     for dk in (0, 1):
         wk = frac[:, 2] if dk else 1 - frac[:, 2]
         k = base[:, 2] + dk
@@ -263,9 +300,9 @@ def sample_table(grid: VoxelGrid, plane: SlicePlane, table: np.ndarray) -> np.nd
             for di in (0, 1):
                 wi = frac[:, 0] if di else 1 - frac[:, 0]
                 i = base[:, 0] + di
-                ok = (i >= 0) & (i < nx) & (j >= 0) & (j < ny) & (k >= 0) & (k < nz)
+                ok = (i >= 0) & (i < sx) & (j >= 0) & (j < sy) & (k >= 0) & (k < sz)
                 vals = np.zeros(len(pts), np.float32)
-                vals[ok] = table[lab[k[ok], j[ok], i[ok]]]
+                vals[ok] = volume[k[ok], j[ok], i[ok]]
                 out += wk * wj * wi * vals
     return out.reshape(plane.size[1], plane.size[0])
 
@@ -278,6 +315,7 @@ def mr_slice(
     field: float = 1.5,
     seed: int | None = 0,
     blur: bool = True,
+    texture: bool = True,
 ) -> SliceImage:
     """A synthetic MR image of ``grid`` on ``plane`` with sequence ``seq``.
 
@@ -292,15 +330,20 @@ def mr_slice(
     seed : int or None
         Seed of the Rician noise; ``None`` gives a noise-free image.
     blur : bool
-        Apply the acquisition's point-spread.
+        Apply the acquisition's point-spread and the partial volume of the grid.
+    texture : bool
+        Add the tissues' fixed texture (:mod:`.texture`).
     """
     table = signal_table(grid.tissues, seq, field)
-    img = sample_table(grid, plane, table)
+    img = sample_table(grid, plane, table, smooth_mm=PARTIAL_VOLUME_MM if blur else 0.0)
+    labels = sample_labels(grid, plane)
+    if texture:
+        img = img * modulation(plane.pixel_centers(), labels, grid.names)
     if blur:
         img = gaussian_blur(img, BLUR_MM / plane.pixel_mm)
     if seed is not None:
         img = rician(img, noise_sigma(field), seed)
-    return SliceImage(img.astype(np.float32), sample_labels(grid, plane), plane, seq, field, seed)
+    return SliceImage(img.astype(np.float32), labels, plane, seq, field, seed)
 
 
 def roi_mean(image: SliceImage, grid: VoxelGrid, name: str, *, erode_px: int = 1) -> float:

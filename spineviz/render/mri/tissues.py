@@ -152,6 +152,9 @@ def muscle(fat_fraction: float = 0.12, *, key: str = "muscle") -> Tissue:
     return _two_pool(key, 0.75, fat_fraction, _from3t(898.0), 29.0)
 
 
+CAUDA_NERVE_SHARE = 0.45
+"""Share of nerve in the cauda equina's bundle; the rest is CSF between the roots."""
+
 BASE: dict[str, Tissue] = {
     "air": Tissue("air", ()),
     "csf": Tissue("csf", (_water(1.075, 4273.4, 1577.6),)),
@@ -166,6 +169,15 @@ BASE: dict[str, Tissue] = {
     "dura": Tissue("dura", (_water(0.35, 700.0, 15.0),)),
     "nerve": Tissue("nerve", (_water(0.70, _from3t(876.0), 73.0),)),
     "vessel": Tissue("vessel", (_water(0.05, 1400.0, 250.0),)),
+    "interspinous": Tissue("interspinous", (_water(0.21, 600.0, 12.0), _fat(0.36))),
+    "cauda": Tissue(
+        "cauda",
+        (
+            _water(0.70 * CAUDA_NERVE_SHARE, _from3t(876.0), 73.0),
+            _water(1.075 * (1 - CAUDA_NERVE_SHARE), 4273.4, 1577.6),
+        ),
+    ),
+    "vein": Tissue("vein", (_water(0.85, 1300.0, 160.0),)),
     "viscera": _two_pool("viscera", 0.80, 0.10, 800.0, 50.0),
 }
 """Tissues whose values do not depend on the state."""
@@ -274,6 +286,9 @@ SOURCES: dict[str, str] = {
     "dura": "C: as dense collagen (PD 0.35, T2 15 ms), a thin dark line round the CSF",
     "nerve": "V (nearest): cord white matter T1 876 ms at 3 T /1.21, T2 73 ms (Smith, MRM 2008); roots NF",
     "vessel": "C: flow void, PD 0.05 — flowing blood leaves the slice between the spin-echo pulses",
+    "interspinous": "C: 60 % ligament, 40 % fat — the interspinous ligament has fat between its fibres",
+    "cauda": "C: 45 % nerve, 55 % CSF — the cauda's roots are separate strands with CSF between them",
+    "vein": "C: slow venous blood (basivertebral vein), PD 0.85, T1 1300, T2 160 ms; bright on T2",
     "viscera": "C: a stand-in for bowel and mesentery (PD 0.8, T1 800, T2 50, 10 % fat); not modelled",
     "nucleus": (
         "T2 V: I 210, II 129, III 84, IV 51 ms (ESR EPOS poster); V 36 C (the I→IV trend, ×0.7 a grade). "

@@ -47,7 +47,18 @@ MARGINS = {"x": (-100.0, 100.0), "anterior": 90.0, "posterior": 110.0}
 most anterior body centre and 110 mm behind the most posterior one — a
 typical lumbar axial field of view, reaching the skin of the back."""
 
-BACKGROUND = ("air", "fat", "viscera", "fluid", "psoas", "muscle", "ligament", "vessel", "epidural_fat")
+BACKGROUND = (
+    "air",
+    "fat",
+    "viscera",
+    "fluid",
+    "psoas",
+    "muscle",
+    "ligament",
+    "interspinous",
+    "vessel",
+    "epidural_fat",
+)
 
 PAINT_ORDER = (
     "multifidus",
@@ -256,9 +267,12 @@ def classify(name: str, mesh: pv.PolyData, state) -> tuple[str, str, T.Tissue] |
         # Each root keeps its own label so that a displaced root can be found in the image.
         return "nerve", name, T.BASE["nerve"]
     if name == "cauda_equina":
-        return "nerve", "nerve", T.BASE["nerve"]
+        return "nerve", "nerve", T.BASE["cauda"]
     if name == "dural_sac":
         return "dural_sac", "csf", T.BASE["csf"]
+    if bits[0].startswith("multifidus") and "fat" in bits:
+        # The part of a fatty multifidus that has turned to fat.
+        return "multifidus", "multifidus.fat", T.BASE["fat"]
     if bits[0].startswith("multifidus"):
         fat = T.MULTIFIDUS_FAT[int(getattr(state, "multifidus_fat", 0) or 0)]
         return "multifidus", "multifidus", T.muscle(fat, key="multifidus")
@@ -341,7 +355,9 @@ def voxelize(model: Model, state=None, *, spacing: float = 1.0) -> VoxelGrid:
     frames = model.placement.frames
     bif = frames[verts[0]].origin[2] if "L4" not in verts else frames["L4"].origin[2]
     conf = frames["L5"].origin[2] if "L5" in verts else frames[verts[-1]].origin[2]
-    paint_background(labels, axes, line, code, bifurcation_z=bif, confluence_z=conf)
+    arches = [m.bounds for n, m in model.parts.items() if n.endswith(".arch")]
+    arch_z = (min(b[4] for b in arches), max(b[5] for b in arches)) if arches else (-np.inf, np.inf)
+    paint_background(labels, axes, line, code, bifurcation_z=bif, confluence_z=conf, arch_z=arch_z)
 
     if "dural_sac" not in model.parts:
         extra = {n: table.code(n, T.BASE[n]) for n in ("csf", "dura", "nerve")}
@@ -379,7 +395,51 @@ def voxelize(model: Model, state=None, *, spacing: float = 1.0) -> VoxelGrid:
             view[inner] = value
         else:
             view[mask] = value
+    for v in verts:
+        if f"marrow.{v}" in table.names and not model.placement.shapes[v].sacral:
+            paint_basivertebral(labels, axes, model.placement, v, table)
     return VoxelGrid(origin, float(spacing), labels, tuple(table.names), tuple(table.tissues), tuple(skipped))
+
+
+BASIVERTEBRAL_MM = {"depth": 12.0, "half_width": 2.2, "half_height": 1.1}
+"""The basivertebral vein's channel (model): it enters the back of the body
+through a notch in the posterior cortex at mid-height and runs about a
+quarter of the way forward before branching (Y-shaped in axial slices)."""
+
+
+def paint_basivertebral(labels: np.ndarray, axes, place, vertebra: str, table: _Labels) -> None:
+    """The basivertebral vein and its notch in the posterior cortex (in place).
+
+    On sagittal images the notch is a small gap in the back wall of the body
+    with a short bright (T2) channel running forward; in axial slices through
+    mid-body it is a Y.  The model's own basivertebral part is a thin tube of
+    nerve and vessel fibres, too fine for a 1 mm grid, so the channel is
+    drawn here, from the body's frame, only where there is marrow or cortex.
+    """
+    shape, frame = place.shapes[vertebra], place.frames[vertebra]
+    hd = shape.half_depth
+    xs, ys, zs = axes
+    c = frame.to_world(np.array([[0.0, hd - BASIVERTEBRAL_MM["depth"] / 2, 0.0]]))[0]
+    reach = BASIVERTEBRAL_MM["depth"] + 4.0
+    sel = [np.nonzero(np.abs(ax - c[i]) <= reach)[0] for i, ax in enumerate((xs, ys, zs))]
+    if any(len(s) == 0 for s in sel):
+        return
+    gi, gj, gk = np.meshgrid(*sel, indexing="ij")
+    world = np.c_[xs[gi.ravel()], ys[gj.ravel()], zs[gk.ravel()]]
+    lx, ly, lz = frame.to_local(world).T
+    depth = hd - ly
+    b = BASIVERTEBRAL_MM
+    # Flares a little where it pierces the cortex (the notch).
+    half_h = b["half_height"] + 0.8 * np.clip(1.5 - depth, 0.0, 1.5)
+    trunk = (np.abs(lx) <= b["half_width"]) & (depth >= -1.0) & (depth <= b["depth"] * 0.6)
+    arms = (np.abs(np.abs(lx) - 0.7 * (depth - b["depth"] * 0.45)) <= 1.2) & (depth > b["depth"] * 0.45)
+    vein = (trunk | (arms & (depth <= b["depth"]))) & (np.abs(lz) <= half_h)
+    here = labels[gk.ravel(), gj.ravel(), gi.ravel()]
+    ok = vein & np.isin(
+        here, [table.names.index(n) for n in (f"marrow.{vertebra}", "cortical") if n in table.names]
+    )
+    code = table.code("vein", T.BASE["vein"])
+    labels[gk.ravel()[ok], gj.ravel()[ok], gi.ravel()[ok]] = code
 
 
 def _part_box(mesh, origin, spacing, dims):
