@@ -8,31 +8,21 @@ committing them.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 import pytest
-from PIL import Image
+from image_reference import compare_with_reference  # shared with tests/render and tests/conditions
 
 from spineviz.conditions.state import State
 from spineviz.render.mri.figures import grey_image, state_slice
 
 REFERENCE = Path(__file__).parent / "reference"
-UPDATE = os.environ.get("SPINEVIZ_UPDATE_REFERENCE") == "1"
 TOLERANCE = 0.75
 """Mean absolute difference allowed, 0–255 grey levels, on noise-free images:
 below a change of tissue contrast (Modic 1 against a healthy segment differs
 by 1.3–2.6 over the whole image, against Modic 2 by 2.5–3.4 on T1 and STIR) and well above differences
 of floating-point order between machines."""
-
-
-def mean_abs_error(a: np.ndarray, b: np.ndarray) -> float:
-    """Shared with the 3D render references (tests/render/conftest.py)."""
-    from tests.render.conftest import mean_abs_error as shared
-
-    return shared(a, b)
 
 
 @pytest.mark.parametrize("seq", ["t1", "t2", "stir"])
@@ -41,15 +31,4 @@ def test_modic1_sagittal_looks_as_recorded(seq):
         State(modic="1", modic_extent="25-50"), seq=seq, plane="sagittal", seed=None, size=256
     )
     actual = np.asarray(grey_image(image, letters=False))
-    path = REFERENCE / f"modic1-sagittal-{seq}.png"
-    if UPDATE:
-        Image.fromarray(actual).save(path)
-    assert path.exists(), f"no reference image {path}; run with SPINEVIZ_UPDATE_REFERENCE=1 to create it"
-    expected = np.asarray(Image.open(path))
-    error = mean_abs_error(actual, expected)
-    if error > TOLERANCE:
-        out = Path(tempfile.mkdtemp(prefix="spineviz-mri-")) / path.name
-        Image.fromarray(actual).save(out)
-        pytest.fail(
-            f"{path.name}: mean abs error {error:.2f} > {TOLERANCE}; actual image: {out}", pytrace=False
-        )
+    compare_with_reference(actual, REFERENCE / f"modic1-sagittal-{seq}.png", tolerance=TOLERANCE)
