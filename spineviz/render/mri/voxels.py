@@ -465,15 +465,14 @@ def detail_for(spacing: float) -> str:
 
 @functools.lru_cache(maxsize=4)
 def model_for(state=None, levels: str = "L4-L5", detail: str = "medium") -> Model:
-    """The model of ``state`` (cached): the conditions layer's build when it exists."""
+    """The model of ``state`` (cached): the conditions layer's build, or the healthy model for ``None``."""
     lv = Levels.parse(levels)
     if state is not None:
-        try:
-            from spineviz.conditions.build import build
-        except ImportError:
-            build = None
-        if build is not None:
-            return build(state, levels=lv, detail=detail)
+        # No fallback to the healthy model: a broken conditions layer must fail loudly,
+        # never show a healthy image for a state with findings.
+        from spineviz.conditions.build import build
+
+        return build(state, levels=lv, detail=detail)
     return build_model(lv, detail=detail)
 
 
