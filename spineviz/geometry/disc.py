@@ -45,6 +45,7 @@ import pyvista as pv
 from . import sdf
 from .dimensions import VERTEBRAE, recipe, value
 from .frames import Frame, Placement
+from .part_cache import PartCache, placement_key
 from .sdf import rotation_x
 from .surface import contour
 from .tubes import disk_grid, grid_slab
@@ -218,6 +219,23 @@ def disc_fields(
         outward (1 = reaching the outer wall).  Nucleus tissue fills the
         tear, so the two parts still do not overlap.
     """
+    healthy = bulge == 0.0 and nucleus_scale == 1.0 and nucleus_blur == 0.0 and not fissures
+    if healthy:
+        key = (disc, placement_key(place))
+        if key not in _HEALTHY_FIELDS:
+            if len(_HEALTHY_FIELDS) > 32:
+                _HEALTHY_FIELDS.clear()
+            _HEALTHY_FIELDS[key] = _disc_fields(place, disc, 0.0, 1.0, 0.0, ())
+        return _HEALTHY_FIELDS[key]
+    return _disc_fields(place, disc, bulge, nucleus_scale, nucleus_blur, fissures)
+
+
+_HEALTHY_FIELDS: dict[tuple, DiscFields] = {}
+"""Fields of healthy discs by placement: the nerves and ligaments ask for them
+again and again, and finding the nucleus' size costs a grid of samples."""
+
+
+def _disc_fields(place, disc, bulge, nucleus_scale, nucleus_blur, fissures) -> DiscFields:
     upper, lower = disc.split("-")
     su, sl = place.shapes[upper], place.shapes[lower]
     fu, fl = place.frames[upper], place.frames[lower]
@@ -473,8 +491,18 @@ def disc_parts(
     return meshes, fields
 
 
+_DISCS = PartCache()
+
+
 def build_discs(levels, place: Placement, spacing: float):
-    """Model builder: every disc between the built vertebrae and the two half discs."""
+    """Model builder: every disc between the built vertebrae and the two half discs.
+
+    Healthy discs are shared between builds (:mod:`.part_cache`).
+    """
+    return _DISCS.get((levels, spacing, placement_key(place)), lambda: _build_discs(levels, place, spacing))
+
+
+def _build_discs(levels, place: Placement, spacing: float):
     meshes: dict[str, pv.PolyData] = {}
     fields: dict[str, sdf.Field] = {}
     jobs = [(d, None) for d in levels.discs] + list(levels.half_discs)

@@ -24,6 +24,7 @@ the root rather than swallowing it.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from . import sdf
 from .dimensions import VERTEBRAE, recipe, value
 from .disc import PHYSIOLOGICAL_BULGE, DiscFields, disc_fields, disc_frame
 from .frames import Placement
+from .part_cache import PartCache, placement_key
 from .tubes import centreline, control_fractions, oval_tube_field, profile, sweep, tube_field
 from .vertebra import VertebraShape, arch_landmarks, outline_field, vertebra_field
 
@@ -86,6 +88,7 @@ def _first_exit(field2d, start: float, stop: float) -> float:
     return (lo + hi) / 2
 
 
+@functools.lru_cache(maxsize=256)
 def posterior_wall_y(shape: VertebraShape, x: float = 0.0) -> float:
     """Local ``y`` of the back of the body (at the rim) at lateral offset ``x``."""
     return _first_exit(
@@ -113,6 +116,11 @@ def sac_semi_axes(area_scale: float = 1.0) -> tuple[float, float]:
 
 def pedicle_underside(shape: VertebraShape) -> np.ndarray:
     """Local point just under the middle of the (+x) pedicle, on the bone."""
+    return _pedicle_underside(shape).copy()
+
+
+@functools.lru_cache(maxsize=64)
+def _pedicle_underside(shape: VertebraShape) -> np.ndarray:
     lm = arch_landmarks(shape)
     c = (lm.pedicle_front + lm.pedicle_back) / 2
     field = vertebra_field(shape)
@@ -469,8 +477,35 @@ def build_neural(
     """Model builder: sac, cauda equina, roots, sinuvertebral and basivertebral nerves.
 
     ``discs`` lets a conditioned model pass its reshaped disc fields so the
-    sinuvertebral nerves lie on the disc actually built.
+    sinuvertebral nerves lie on the disc actually built.  Healthy builds (no
+    keyword given) are shared between builds (:mod:`.part_cache`).
     """
+    if sac_area_scale is None and root_compression is None and discs is None:
+        return _NEURAL.get(
+            (levels, spacing, placement_key(place)), lambda: _build_neural(levels, place, spacing)
+        )
+    return _build_neural(
+        levels,
+        place,
+        spacing,
+        sac_area_scale=sac_area_scale,
+        root_compression=root_compression,
+        discs=discs,
+    )
+
+
+_NEURAL = PartCache()
+
+
+def _build_neural(
+    levels,
+    place: Placement,
+    spacing: float,
+    *,
+    sac_area_scale: Mapping[str, float] | None = None,
+    root_compression: Mapping[str, RootCompression] | None = None,
+    discs: Mapping[str, DiscFields] | None = None,
+):
     meshes, fields = sac_parts(levels, place, sac_area_scale=sac_area_scale)
     m, f, paths = root_parts(levels, place, root_compression=root_compression)
     meshes.update(m)

@@ -30,6 +30,7 @@ from . import sdf
 from .dimensions import VERTEBRAE, recipe, value
 from .disc import disc_fields, disc_frame, largest_piece
 from .frames import Placement
+from .part_cache import PartCache, placement_key
 from .surface import contour
 from .tubes import centreline, control_fractions, ellipse_distance, grid_slab, nearest_section, spline
 from .vertebra import arch_landmarks, body_field, local_bounds, vertebra_field
@@ -596,10 +597,28 @@ def build_soft_tissue(
         done by the conditions layer).  The geometry does not change; the
         value travels on each multifidus mesh as field data
         ``"fat_fraction"`` for the renderer to tint.
+
+    Healthy builds (the defaults) are shared between builds
+    (:mod:`.part_cache`).
     """
     if not 0.0 <= fat_fraction <= 1.0:
         msg = f"fat_fraction: {fat_fraction!r} is out of range; use a number in [0, 1]"
         raise ValueError(msg)
+    if multifidus_atrophy == 1.0 and fat_fraction == 0.0:
+        return _SOFT.get(
+            (levels, spacing, placement_key(place)), lambda: _build_soft_tissue(levels, place, spacing)
+        )
+    return _build_soft_tissue(
+        levels, place, spacing, multifidus_atrophy=multifidus_atrophy, fat_fraction=fat_fraction
+    )
+
+
+_SOFT = PartCache()
+
+
+def _build_soft_tissue(
+    levels, place: Placement, spacing: float, *, multifidus_atrophy: float = 1.0, fat_fraction: float = 0.0
+):
     meshes: dict[str, pv.PolyData] = {}
     fields: dict[str, sdf.Field] = {}
     for d in levels.discs:
