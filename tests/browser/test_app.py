@@ -1,0 +1,120 @@
+"""The app in a real Chromium: what a visitor sees and does."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from browser_helpers import choose, drawn_fraction, field, open_app, view_pixels, wait_changed, wait_for
+from PIL import Image
+from playwright.sync_api import expect
+
+
+def test_page_shows_the_segment_and_the_education_note(served, page):
+    image = open_app(page, served.url)
+    assert drawn_fraction(image) > 0.05
+    expect(page.locator("#education")).to_contain_text("not a diagnosis")
+
+
+def test_a_control_changes_what_is_drawn(served, page):
+    before = open_app(page, served.url)
+    choose(page, "modic", "type 1")
+    after = wait_changed(page, before)
+    # The change is in the middle of the segment (the vertebral bodies), not at the edges.
+    diff = np.abs(after - before).sum(axis=2) > 40
+    rows, cols = np.nonzero(diff)
+    height, width = diff.shape
+    assert 0.1 * height < rows.mean() < 0.9 * height and 0.1 * width < cols.mean() < 0.9 * width
+
+
+def test_hiding_bone_changes_the_view(served, page):
+    before = open_app(page, served.url)
+    page.get_by_text("Structures").click()
+    page.locator("#show-bone").uncheck()
+    wait_changed(page, before)
+
+
+def test_language_switch(served, page):
+    open_app(page, served.url)
+    page.locator("#lang").click()
+    expect(page.locator("#education")).to_contain_text("ikke en diagnose")
+    expect(page.get_by_text("Funn").first).to_be_visible()
+
+
+def test_share_url_restores_state(served, page):
+    open_app(page, served.url + "?modic=1&pfirrmann=4&lang=nb")
+    expect(field(page, "modic")).to_contain_text("type 1")
+    expect(field(page, "pfirrmann")).to_contain_text("IV")
+    expect(page.locator("#education")).to_contain_text("ikke en diagnose")
+    page.locator("#share").click()
+    # The address bar gets the share URL (and the clipboard, where allowed).
+    def share_url():
+        href = page.evaluate("location.href")
+        return href if "modic=1" in href and "view=" in href else None
+
+    shared = wait_for(share_url, timeout=20, what="the share URL")
+    other = page.context.new_page()
+    open_app(other, shared)
+    expect(field(other, "modic")).to_contain_text("type 1")
+
+
+def test_two_sessions_stay_independent(served, browser):
+    first, second = browser.new_page(), browser.new_page()
+    before_first = open_app(first, served.url)
+    before_second = open_app(second, served.url)
+    choose(first, "modic", "type 2")
+    wait_changed(first, before_first)
+    expect(field(first, "modic")).to_contain_text("type 2")
+    expect(field(second, "modic")).to_contain_text("none")
+    # Nudge the second session so it sends a fresh image, then compare.
+    second.locator("#lang").click()
+    expect(second.locator("#education")).to_contain_text("ikke en diagnose")
+    assert (np.abs(view_pixels(second) - before_second).sum(axis=2) > 40).mean() < 0.002
+
+
+def test_phone_layout(served, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  device_scale_factor=2)
+    page = context.new_page()
+    open_app(page, served.url)
+    # Controls live in a bottom sheet opened from the toolbar; the view fills the screen.
+    view = page.locator("#view-main").bounding_box()
+    assert view["width"] > 350
+    for button in ("#lang", "#share", "#screenshot"):
+        box = page.locator(button).bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44, button
+    page.locator(".v-app-bar-nav-icon").click()
+    expect(field(page, "modic")).to_be_visible()
+    context.close()
+
+
+def test_screenshot_download_is_a_png_of_the_view(served, page):
+    open_app(page, served.url)
+    with page.expect_download() as info:
+        page.locator("#screenshot").click()
+    data = open(info.value.path(), "rb").read()
+    image = Image.open(io.BytesIO(data))
+    assert image.format == "PNG"
+    view = page.locator("#view-main").bounding_box()
+    assert image.size[0] >= 1.5 * view["width"]
+    assert drawn_fraction(np.asarray(image.convert("RGB")).astype(int)) > 0.05
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "{modic: {evil: 1}, pfirrmann: 'DROP TABLE'}",
+        "{camera: 42, opacity: 'x', visible: null, clip_offset: 1e308}",
+    ],
+)
+def test_malformed_state_message_does_not_crash_the_server(served, page, message):
+    before = open_app(page, served.url)
+    page.evaluate(f"window.trame.state.update({message})")
+    expect(page.locator(".v-snackbar")).to_contain_text("not allowed", timeout=20_000)
+    expect(field(page, "modic")).to_contain_text("none")
+    # The session goes on: a good change is still drawn.
+    choose(page, "modic", "type 3")
+    wait_changed(page, before)
+    assert "refused a value from the browser" in served.log_text()
+    assert served.process.poll() is None
