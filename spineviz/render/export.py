@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 import warnings
 from collections.abc import Mapping
@@ -204,11 +205,28 @@ def read_glb(path: str | Path) -> tuple[dict, bytes]:
     return document, data[start : start + n_bin]
 
 
-def export_html(parts: Mapping[str, pv.PolyData], path: str | Path) -> Path:
+WEB_MAX_TRIANGLES = 120_000
+"""Triangle budget of the HTML page: above it, parts are decimated (each by the
+same share, shape-preserving quadric decimation) so the page stays a few MB
+and turns smoothly on a phone."""
+
+_URL = re.compile(r"https?://")
+
+
+def export_html(
+    parts: Mapping[str, pv.PolyData],
+    path: str | Path,
+    *,
+    camera: str = "oblique",
+    max_triangles: int = WEB_MAX_TRIANGLES,
+) -> Path:
     """Write one self-contained interactive HTML page of ``parts``.
 
-    The page inlines vtk.js and the meshes, so it opens without a network.
-    Needs the ``app`` extras (trame-vtk, nest_asyncio2).
+    The page inlines vtk.js and the meshes and references nothing on the
+    network (vtk.js's favicon links and every other URL are taken out), so it
+    opens offline.  It keeps the look of :func:`~spineviz.render.scene.render_png`:
+    the same colours, the paper-to-grey background gradient and the camera
+    preset's framing.  Needs the ``app`` extras (trame-vtk, nest_asyncio2).
 
     Parameters
     ----------
@@ -216,6 +234,10 @@ def export_html(parts: Mapping[str, pv.PolyData], path: str | Path) -> Path:
         Part meshes keyed by stable name.
     path : str or Path
         Output ``.html`` file.
+    camera : str, optional
+        Camera preset the page opens with (:data:`spineviz.render.cameras.CAMERAS`).
+    max_triangles : int, optional
+        Decimate the parts for the web when together they have more triangles.
 
     Returns
     -------
@@ -227,8 +249,10 @@ def export_html(parts: Mapping[str, pv.PolyData], path: str | Path) -> Path:
         When the optional packages are missing (the message says what to install).
     """
     from . import offscreen
+    from .cameras import check_camera
     from .scene import ScenePresenter
 
+    check_camera(camera)
     try:
         import nest_asyncio2  # noqa: F401
         import trame_vtk  # noqa: F401
@@ -241,15 +265,108 @@ def export_html(parts: Mapping[str, pv.PolyData], path: str | Path) -> Path:
     offscreen.ensure_rendering()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
+    web = web_parts(parts, max_triangles=max_triangles)
     # Depth peeling and supersampling only matter for our own images.
     with ScenePresenter(size=(800, 600), anti_aliasing="none", depth_peeling=False) as scene:
-        scene.update(parts)
-        scene.set_camera("oblique")
-        plotter = scene.plotter
-        with warnings.catch_warnings():
+        scene.update(web)
+        pose = scene.set_camera(camera)
+        with warnings.catch_warnings(), _quiet_asyncio():
             warnings.simplefilter("ignore")
-            try:
-                plotter.trame.export_html(path)
-            except (ImportError, AttributeError):
-                plotter.export_html(path)
+            page = scene.plotter.trame.export_html(None).getvalue()
+    path.write_text(offline_page(page, pose), encoding="utf-8")
     return path
+
+
+def web_parts(parts: Mapping[str, pv.PolyData], *, max_triangles: int = WEB_MAX_TRIANGLES) -> dict:
+    """The parts with at most about ``max_triangles`` triangles in all, 32-bit points.
+
+    Every part above a few hundred triangles is decimated by the same share,
+    so small parts (fibres, particles) keep their shape.
+    """
+    counts = {n: m.n_cells for n, m in parts.items()}
+    total = sum(counts.values())
+    keep = 1.0 if total <= max_triangles else max_triangles / total
+    out = {}
+    for name, mesh in parts.items():
+        web = mesh
+        if keep < 1.0 and counts[name] > 400 and mesh.is_all_triangles:
+            web = mesh.decimate(1.0 - keep, volume_preservation=True)
+        web = web.copy()
+        web.points = np.asarray(web.points, dtype=np.float32)
+        for key in mesh.field_data:
+            web.field_data[key] = mesh.field_data[key]
+        out[name] = web
+    return out
+
+
+def offline_page(page: str, pose) -> str:
+    """Patch vtk.js's standalone viewer page: no network, our camera and background.
+
+    vtk.js adds favicon links to kitware.github.io at run time and its code
+    holds a few more URLs (in comments, and a dummy base for parsing paths);
+    all are made inert.  The scene's camera is set after loading, and the
+    canvas is made transparent over a CSS copy of the render's gradient.
+    """
+    from .scene import BACKGROUND_BOTTOM, BACKGROUND_TOP
+
+    page = re.sub(r"\[16,32,96,160,196\]\.forEach", "[].forEach", page)
+    # The viewer keeps its render window in a bundler-private "global"; hand it to the page too.
+    page = page.replace("global.renderWindow=n;", "global.renderWindow=n;window.spinevizRenderWindow=n;", 1)
+    page = page.replace('"http://any"', '"file://any"')
+    page = _URL.sub("", page)
+    camera = json.dumps(
+        {
+            "position": list(map(float, pose.position)),
+            "focalPoint": list(map(float, pose.focal_point)),
+            "viewUp": list(map(float, pose.view_up)),
+            "viewAngle": float(pose.view_angle),
+        }
+    )
+    gradient = f"linear-gradient(to bottom, {BACKGROUND_TOP}, {BACKGROUND_BOTTOM})"
+    script = f"""<style>
+html, body {{ background: {gradient}; }}
+</style>
+<script>
+(function () {{
+  const pose = {camera};
+  const gradient = "{gradient}";
+  function place() {{
+    const rw = window.spinevizRenderWindow;
+    // The viewer's own empty renderer comes first; ours is the one with actors.
+    const renderer = rw && rw.getRenderers().find((r) => r.getActors().length);
+    if (!renderer) {{
+      return window.requestAnimationFrame(place);
+    }}
+    // Transparent black: the canvas is premultiplied, so white at alpha 0 would still paint white.
+    rw.getRenderers().forEach((r) => r.setBackground(0, 0, 0, 0));
+    // The viewer paints its container white: put the gradient right under the canvas.
+    document.querySelectorAll("canvas").forEach((c) => {{ c.parentElement.style.background = gradient; }});
+    renderer.getActiveCamera().set(pose);
+    renderer.resetCameraClippingRange();
+    rw.render();
+  }}
+  window.addEventListener("load", place);
+}})();
+</script>
+"""
+    return page.replace("</body>", script + "</body>", 1)
+
+
+class _quiet_asyncio:
+    """Silence the event-loop's "exception was never retrieved" report of trame-vtklocal.
+
+    trame's export path imports trame-vtklocal where it is installed, which
+    tries to download its WebAssembly bundle in the background and fails
+    offline; the HTML page does not use it.
+    """
+
+    def __enter__(self):
+        import logging
+
+        self._logger = logging.getLogger("asyncio")
+        self._level = self._logger.level
+        self._logger.setLevel(logging.CRITICAL + 1)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._logger.setLevel(self._level)

@@ -91,6 +91,36 @@ def test_html_is_one_self_contained_page(tmp_path):
     assert not re.search(r"<link[^>]+href\s*=\s*[\"']?(https?:)?//", text, re.IGNORECASE)
     # vtk.js itself is about 1 MB; the two spheres add little.
     assert path.stat().st_size < 3_000_000
+    # Fully offline: not one address for the browser to fetch (vtk.js adds favicon links at run time).
+    assert re.findall(r"https?://\S{0,60}", text) == []
+    assert "favicon" not in text or "[].forEach" in text
+
+
+@pytest.mark.render
+def test_html_opens_at_the_preset_camera_on_the_render_background(tmp_path):
+    from spineviz.render.cameras import pose_for
+    from spineviz.render.scene import BACKGROUND_BOTTOM, BACKGROUND_TOP
+
+    parts = {"L4.body": pv.Sphere(radius=10), "L5.body": pv.Sphere(radius=10, center=(0, 0, -30))}
+    text = export.export_html(parts, tmp_path / "page.html", camera="lateral").read_text(encoding="utf-8")
+    pose = pose_for(parts, "lateral", aspect=800 / 600)
+    found = re.search(r'"position": \[([^\]]+)\]', text)
+    assert found is not None
+    assert np.allclose([float(v) for v in found.group(1).split(",")], pose.position, atol=1e-3)
+    assert BACKGROUND_TOP in text
+    assert BACKGROUND_BOTTOM in text
+
+
+def test_web_parts_keep_every_part_within_the_triangle_budget():
+    big = pv.Sphere(theta_resolution=200, phi_resolution=200)
+    big.points = np.asarray(big.points, dtype=np.float64)
+    parts = {"big": big, "small": pv.Sphere(theta_resolution=12, phi_resolution=12)}
+    web = export.web_parts(parts, max_triangles=20_000)
+    assert set(web) == set(parts)
+    assert sum(m.n_cells for m in web.values()) <= 22_000
+    assert web["small"].n_cells == parts["small"].n_cells  # small parts keep their shape
+    assert web["big"].points.dtype == np.float32
+    assert parts["big"].points.dtype == np.float64  # the input is untouched
 
 
 def test_unknown_format_names_the_choices():
