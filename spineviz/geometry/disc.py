@@ -256,11 +256,23 @@ def _disc_fields(place, disc, bulge, nucleus_scale, nucleus_blur, fissures) -> D
 
     def whole(p):
         qu, ql, top, bot, t = columns(p)
-        height = top + bot
-        swell = 4 * t * (1 - t) * (PHYSIOLOGICAL_BULGE + bulge)
-        n_ridges = np.maximum(np.round(height / LAMELLA_PITCH), 2)
-        groove = LAMELLA_DEPTH * 0.5 * (1 - np.cos(2 * np.pi * n_ridges * t)) * np.sin(np.pi * t) ** 0.5
-        radial = blend(qu, ql, t, 1.0) - swell + groove
+        height = np.maximum(top + bot, 1e-6)
+        lower_outline = outline_field(sl, ql[:, 0], ql[:, 1])
+        upper_outline = outline_field(su, qu[:, 0], qu[:, 1])
+        amount = PHYSIOLOGICAL_BULGE + bulge
+        radial = (1 - t) * lower_outline + t * upper_outline - 4 * t * (1 - t) * amount
+        # Ridges one pitch apart counted from mid-height, fading toward the
+        # rims: a continuous phase (a ridge count rounded from the local
+        # height jumped where the height crossed a half pitch) and a slope
+        # of at most pi * depth / pitch ~ 0.3 whatever the height.
+        phase = np.pi * (bot - top) / LAMELLA_PITCH
+        groove = LAMELLA_DEPTH * 0.5 * (1 - np.cos(phase)) * np.sin(np.pi * t)
+        # Blending two outlines and bulging along the height tilts the wall,
+        # which makes the blend change faster than distance by the factor
+        # below (its rate along the height over the height); dividing by it
+        # keeps the field a distance bound without moving its zero level.
+        tilt = (upper_outline - lower_outline - 4 * (1 - 2 * t) * amount) / height
+        radial = (radial + groove) / np.sqrt(1 + tilt * tilt)
         return np.maximum(radial, np.maximum(-top, -bot))
 
     def cartilage(side):
