@@ -59,7 +59,10 @@ def start_serve(*args: str) -> tuple[subprocess.Popen, str, float]:
     t0 = time.perf_counter()
     proc = subprocess.Popen(
         [sys.executable, "-m", "spineviz.cli", "serve", "--port", str(port), *args],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=ROOT,
     )
     url = f"http://127.0.0.1:{port}/"
     for _ in range(600):
@@ -77,7 +80,9 @@ def drawn(page) -> bool:
     import numpy as np
     from PIL import Image
 
-    image = np.asarray(Image.open(io.BytesIO(page.locator("#view-main").screenshot())).convert("RGB")).astype(int)
+    image = np.asarray(Image.open(io.BytesIO(page.locator("#view-main").screenshot())).convert("RGB")).astype(
+        int
+    )
     edge = image[:, :4].mean(axis=1, keepdims=True)
     return float((np.abs(image - edge).sum(axis=2) > 40).mean()) > 0.05
 
@@ -90,9 +95,16 @@ def open_page(browser, url: str, *, count_bytes: bool = False):
     if count_bytes:
         cdp = context.new_cdp_session(page)
         cdp.send("Network.enable")
-        cdp.on("Network.loadingFinished", lambda e: received.__setitem__("bytes", received["bytes"] + e["encodedDataLength"]))
-        cdp.on("Network.webSocketFrameReceived",
-               lambda e: received.__setitem__("bytes", received["bytes"] + len(e["response"]["payloadData"]) * 3 // 4))
+        cdp.on(
+            "Network.loadingFinished",
+            lambda e: received.__setitem__("bytes", received["bytes"] + e["encodedDataLength"]),
+        )
+        cdp.on(
+            "Network.webSocketFrameReceived",
+            lambda e: received.__setitem__(
+                "bytes", received["bytes"] + len(e["response"]["payloadData"]) * 3 // 4
+            ),
+        )
     page.goto(url)
     page.locator("#view-main").wait_for(state="visible", timeout=120_000)
     deadline = time.perf_counter() + 120
@@ -111,7 +123,9 @@ def latency(page, action_js: str, *, mode: str, timeout_ms: float = 5000) -> flo
     test = "f[0] > t0 && f[1] > 5000" if mode == "remote" else "f > t0"
     handle = page.wait_for_function(
         f"(t0) => {{ const hit = window.{key}.find((f) => {test}); return hit ? (Array.isArray(hit) ? hit[0] : hit) : null; }}",
-        arg=t0, timeout=timeout_ms, polling="raf",
+        arg=t0,
+        timeout=timeout_ms,
+        polling="raf",
     )
     return handle.json_value() - t0
 
@@ -147,7 +161,9 @@ def bench_mode(pw, mode: str, n: int) -> None:
         figures = toggles(page, mode=mode, n=n)
         per_toggle = (received["bytes"] - before) / (2 * n)
         for name, values in figures.items():
-            print(f"[{mode}] click → new {'image' if mode == 'remote' else 'draw call'}, {name:11s}: {summary(values)}")
+            print(
+                f"[{mode}] click → new {'image' if mode == 'remote' else 'draw call'}, {name:11s}: {summary(values)}"
+            )
         print(f"[{mode}] bytes per change: {per_toggle / 1e3:6.1f} kB")
         context.close()
         # Reloading reuses the browser cache: only what a returning visitor fetches.
@@ -167,8 +183,14 @@ def bench_sessions(pw, n_max: int, n: int) -> None:
             values = []
             for _ in range(n):
                 for page in pages:
-                    values.append(latency(page, "document.querySelector('#field-ingrowth').click()",
-                                          mode="remote", timeout_ms=20000))
+                    values.append(
+                        latency(
+                            page,
+                            "document.querySelector('#field-ingrowth').click()",
+                            mode="remote",
+                            timeout_ms=20000,
+                        )
+                    )
                 pages[0].wait_for_timeout(100)
             p95 = sorted(values)[round(0.95 * (len(values) - 1))]
             print(f"[sessions] {k} at once: toggle {summary(values)}  {'OK' if p95 < 500 else 'over 500 ms'}")
@@ -208,8 +230,10 @@ def bench_memory(n: int) -> None:
         app.state.flush()
         app.presenter.plotter.render()
     per = (time.perf_counter() - t0) / n * 1000
-    print(f"[memory] server process RSS before {start:6.0f} MB, after {n} toggles {rss_mb():6.0f} MB "
-          f"({per:.0f} ms per toggle incl. server render)")
+    print(
+        f"[memory] server process RSS before {start:6.0f} MB, after {n} toggles {rss_mb():6.0f} MB "
+        f"({per:.0f} ms per toggle incl. server render)"
+    )
 
 
 def main() -> None:

@@ -78,7 +78,7 @@ class StaticFiles:
     def _find(self, path: str) -> Path | None:
         for prefix, folder in self.roots:
             if path.startswith(prefix):
-                candidate = (folder / path[len(prefix):]).resolve()
+                candidate = (folder / path[len(prefix) :]).resolve()
                 if candidate.is_relative_to(folder) and candidate.is_file():
                     return candidate
         return None
@@ -152,8 +152,16 @@ class SessionManager:
     async def _spawn(self) -> Session:
         port = free_port(self.host)
         cmd = [
-            sys.executable, "-m", "spineviz.app.session", "--host", self.host, "--port", str(port),
-            "--idle-exit", str(self.idle_exit_s), *self.session_args,
+            sys.executable,
+            "-m",
+            "spineviz.app.session",
+            "--host",
+            self.host,
+            "--port",
+            str(port),
+            "--idle-exit",
+            str(self.idle_exit_s),
+            *self.session_args,
         ]
         process = await asyncio.create_subprocess_exec(
             *cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=os.environ.copy()

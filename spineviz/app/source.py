@@ -36,9 +36,7 @@ class PartSource:
         return build(state, detail=self.detail).parts
 
 
-def clip_parts(
-    parts: Mapping[str, pv.PolyData], *, axis: str, offset: float
-) -> dict[str, pv.PolyData]:
+def clip_parts(parts: Mapping[str, pv.PolyData], *, axis: str, offset: float) -> dict[str, pv.PolyData]:
     """Every part cut by a plane, keeping the side away from the viewer's default, with filled cut faces.
 
     Parameters

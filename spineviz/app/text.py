@@ -19,8 +19,13 @@ UI: dict[str, dict[str, str]] = {
         "nb": "Korsryggen, ett segment: to virvler og skiven mellom dem",
     },
     "education": {
-        "en": "For learning only, not a diagnosis. Talk with your doctor or physiotherapist about your own images.",
-        "nb": "Kun for læring, ikke en diagnose. Snakk med legen eller fysioterapeuten din om dine egne bilder.",
+        "en": (
+            "For learning only, not a diagnosis. Talk with your "
+            "doctor or physiotherapist about your own images."
+        ),
+        "nb": (
+            "Kun for læring, ikke en diagnose. Snakk med legen eller fysioterapeuten din om dine egne bilder."
+        ),
     },
     "findings": {"en": "Findings", "nb": "Funn"},
     "structures": {"en": "Structures", "nb": "Strukturer"},
@@ -86,7 +91,10 @@ PARTS: tuple[tuple[str, dict[str, str], dict[str, str]], ...] = (
         "modic",
         {"en": "Modic change", "nb": "Modic-forandring"},
         {
-            "en": "Bone marrow next to the disc that looks different on MRI; common, and often found without pain.",
+            "en": (
+                "Bone marrow next to the disc that looks different "
+                "on MRI; common, and often found without pain."
+            ),
             "nb": "Benmarg inntil skiven som ser annerledes ut på MR; vanlig, og ofte funnet uten smerter.",
         },
     ),
@@ -94,8 +102,13 @@ PARTS: tuple[tuple[str, dict[str, str], dict[str, str]], ...] = (
         "herniation",
         {"en": "Disc herniation", "nb": "Prolaps"},
         {
-            "en": "Disc material that has moved past the disc's normal edge; many shrink again by themselves.",
-            "nb": "Skivemateriale som har flyttet seg forbi skivens vanlige kant; mange krymper igjen av seg selv.",
+            "en": (
+                "Disc material that has moved past the disc's normal edge; many shrink again by themselves."
+            ),
+            "nb": (
+                "Skivemateriale som har flyttet seg forbi skivens "
+                "vanlige kant; mange krymper igjen av seg selv."
+            ),
         },
     ),
     (
@@ -150,7 +163,10 @@ PARTS: tuple[tuple[str, dict[str, str], dict[str, str]], ...] = (
         "cartilage",
         {"en": "Cartilage endplate", "nb": "Brusk-endeplate"},
         {
-            "en": "A thin layer of cartilage between the disc and the bone; food for the disc passes through it.",
+            "en": (
+                "A thin layer of cartilage between the disc and "
+                "the bone; food for the disc passes through it."
+            ),
             "nb": "Et tynt brusklag mellom skiven og beinet; næring til skiven går gjennom det.",
         },
     ),

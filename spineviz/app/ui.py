@@ -185,8 +185,14 @@ def _view_panel() -> None:
                 classes="mb-2",
                 id="camera",
             )
-            v3.VSwitch(v_model=("clip",), label=("t.clip",), hide_details=True, color="primary",
-                       density="compact", id="clip")
+            v3.VSwitch(
+                v_model=("clip",),
+                label=("t.clip",),
+                hide_details=True,
+                color="primary",
+                density="compact",
+                id="clip",
+            )
             v3.VSelect(
                 v_if="clip",
                 v_model=("clip_axis",),
@@ -208,12 +214,29 @@ def _view_panel() -> None:
                 hide_details=True,
                 id="clip-offset",
             )
-            v3.VSwitch(v_model=("labels",), label=("t.labels",), hide_details=True, color="primary",
-                       density="compact", id="labels")
-            v3.VSwitch(v_model=("compare",), label=("t.compare",), hide_details=True, color="primary",
-                       density="compact", id="compare")
-            v3.VSwitch(v_model=("transparent",), label=("t.transparent",), hide_details=True,
-                       density="compact", id="transparent")
+            v3.VSwitch(
+                v_model=("labels",),
+                label=("t.labels",),
+                hide_details=True,
+                color="primary",
+                density="compact",
+                id="labels",
+            )
+            v3.VSwitch(
+                v_model=("compare",),
+                label=("t.compare",),
+                hide_details=True,
+                color="primary",
+                density="compact",
+                id="compare",
+            )
+            v3.VSwitch(
+                v_model=("transparent",),
+                label=("t.transparent",),
+                hide_details=True,
+                density="compact",
+                id="transparent",
+            )
 
 
 def _toolbar(app: SpineVizApp) -> None:

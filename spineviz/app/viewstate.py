@@ -100,15 +100,16 @@ def _choice(key: str, value: Any, allowed: tuple[str, ...]) -> str:
 
 
 def _number(key: str, value: Any, low: float, high: float) -> float:
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
-        if low <= value <= high:
-            return float(value)
+    number = isinstance(value, (int, float)) and not isinstance(value, bool)
+    if number and math.isfinite(value) and low <= value <= high:
+        return float(value)
     raise ViewError(f"{key}: {value!r} is not allowed; give a number from {low:g} to {high:g}")
 
 
 def _groups(key: str, value: Any, check) -> dict:
     if not isinstance(value, Mapping) or set(value) != set(GROUP_KEYS):
-        raise ViewError(f"{key}: {value!r} is not allowed; give one value for each of {', '.join(GROUP_KEYS)}")
+        allowed = ", ".join(GROUP_KEYS)
+        raise ViewError(f"{key}: {value!r} is not allowed; give one value for each of {allowed}")
     return {g: check(f"{key}.{g}", value[g]) for g in GROUP_KEYS}
 
 

@@ -39,7 +39,8 @@ def test_a_tampered_value_is_refused_logged_and_put_back(an_app, caplog):
     with caplog.at_level(logging.ERROR, logger="spineviz.app"):
         _set(an_app, modic="7", pfirrmann={"x": 1})
     assert an_app.conditions == State()
-    assert an_app.state.modic == "0" and an_app.state.pfirrmann == "1"
+    assert an_app.state.modic == "0"
+    assert an_app.state.pfirrmann == "1"
     assert "modic" in an_app.state.notice or "pfirrmann" in an_app.state.notice
     assert any("refused" in r.message for r in caplog.records)
     # The session goes on: a good value after a bad one is drawn.
@@ -49,8 +50,14 @@ def test_a_tampered_value_is_refused_logged_and_put_back(an_app, caplog):
 
 @pytest.mark.parametrize(
     ("key", "value"),
-    [("camera", "../../etc"), ("opacity", {"bone": 5}), ("clip_offset", float("nan")), ("lang", "de"),
-     ("visible", "all"), ("labels", "yes")],
+    [
+        ("camera", "../../etc"),
+        ("opacity", {"bone": 5}),
+        ("clip_offset", float("nan")),
+        ("lang", "de"),
+        ("visible", "all"),
+        ("labels", "yes"),
+    ],
 )
 def test_tampered_view_values_are_refused(an_app, key, value):
     before = getattr(an_app.view, key)
@@ -63,8 +70,9 @@ def test_tampered_view_values_are_refused(an_app, key, value):
 def test_hiding_a_group_hides_exactly_its_parts(an_app):
     _set(an_app, visible={**an_app.state.visible, "bone": False})
     for name, actor in an_app.presenter.actors.items():
-        assert bool(actor.GetVisibility()) == (".body" not in name and ".arch" not in name
-                                               and ".endplate." not in name)
+        assert bool(actor.GetVisibility()) == (
+            ".body" not in name and ".arch" not in name and ".endplate." not in name
+        )
 
 
 def test_opacity_makes_a_group_see_through(an_app):
@@ -103,7 +111,7 @@ def test_share_query_round_trip_restores_state_and_camera(an_app):
     _set(an_app, modic="1", pfirrmann="4", herniation="extrusion", camera="oblique")
     query = an_app.share_query()
     pairs = dict(parse_qsl(query))
-    assert pairs["modic"] == "1" and pairs["pfirrmann"] == "4" and pairs["herniation"] == "extrusion"
+    assert (pairs["modic"], pairs["pfirrmann"], pairs["herniation"]) == ("1", "4", "extrusion")
     position = np.array(an_app.presenter.plotter.camera.position)
 
     from trame.app import get_server
@@ -134,7 +142,8 @@ def test_pick_names_the_part_under_the_pointer(an_app):
     height = an_app.presenter.plotter.render_window.GetSize()[1]
     name = an_app.pick({"position": {"x": x, "y": height - 1 - y}})
     assert name.startswith("L4.")
-    assert an_app.state.picked_title and an_app.state.picked_text
+    assert an_app.state.picked_title
+    assert an_app.state.picked_text
     assert an_app.pick({"position": "garbage"}) == ""
 
 
@@ -164,5 +173,10 @@ def test_every_condition_field_has_a_control_bound_in_the_layout(an_app):
 
 
 def test_view_checks_accept_good_values():
-    assert check_view("opacity", dict.fromkeys(["bone", "disc", "nerves", "vessels", "muscle", "ligaments",
-                                                 "findings"], 0.5))["bone"] == 0.5
+    assert (
+        check_view(
+            "opacity",
+            dict.fromkeys(["bone", "disc", "nerves", "vessels", "muscle", "ligaments", "findings"], 0.5),
+        )["bone"]
+        == 0.5
+    )

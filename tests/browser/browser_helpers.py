@@ -10,6 +10,7 @@ import pytest
 
 # ---- looking at the page ------------------------------------------------------
 
+
 def view_pixels(page, selector: str = "#view-main") -> np.ndarray:
     from PIL import Image
 
@@ -46,7 +47,9 @@ def open_app(page, url: str) -> np.ndarray:
     return wait_for(drawn, timeout=90, what="the segment to be drawn")
 
 
-def wait_changed(page, before: np.ndarray, *, selector: str = "#view-main", timeout: float = 30.0) -> np.ndarray:
+def wait_changed(
+    page, before: np.ndarray, *, selector: str = "#view-main", timeout: float = 30.0
+) -> np.ndarray:
     def changed():
         image = view_pixels(page, selector)
         if image.shape == before.shape and (np.abs(image - before).sum(axis=2) > 40).mean() > 0.002:

@@ -55,7 +55,18 @@ def served(tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     env = dict(os.environ, PYTHONPATH=str(ROOT), VTK_DEFAULT_OPENGL_WINDOW="vtkEGLRenderWindow")
-    cmd = [sys.executable, "-m", "spineviz.cli", "serve", "--port", str(port), "--pool", "2", "--detail", "low"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "spineviz.cli",
+        "serve",
+        "--port",
+        str(port),
+        "--pool",
+        "2",
+        "--detail",
+        "low",
+    ]
     with log.open("w") as out:
         process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
     url = f"http://127.0.0.1:{port}/"

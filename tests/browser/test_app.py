@@ -48,6 +48,7 @@ def test_share_url_restores_state(served, page):
     expect(field(page, "pfirrmann")).to_contain_text("IV")
     expect(page.locator("#education")).to_contain_text("ikke en diagnose")
     page.locator("#share").click()
+
     # The address bar gets the share URL (and the clipboard, where allowed).
     def share_url():
         href = page.evaluate("location.href")
@@ -74,8 +75,9 @@ def test_two_sessions_stay_independent(served, browser):
 
 
 def test_phone_layout(served, browser):
-    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
-                                  device_scale_factor=2)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2
+    )
     page = context.new_page()
     open_app(page, served.url)
     # Controls live in a bottom sheet opened from the toolbar; the view fills the screen.
