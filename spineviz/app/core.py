@@ -27,10 +27,9 @@ from spineviz.conditions.state import FIELDS, State, StateError
 from spineviz.geometry.names import group_of
 from spineviz.render.cameras import CameraPose
 from spineviz.render.scene import ScenePresenter
-from spineviz.render.style import appearance
 
 from . import text
-from .source import PartSource, clip_parts
+from .source import PartSource, clip_section
 from .viewstate import (
     CAMERA_QUERY_KEY,
     CONDITION_KEYS,
@@ -250,14 +249,19 @@ class SpineVizApp(TrameApp):
 
     # ---- drawing ------------------------------------------------------------
     def shown_parts(self, state: State | None = None) -> dict:
-        """The meshes drawn for ``state`` (default: the current one), cut open when clipping is on."""
-        parts = self.source.parts(state or self.conditions)
-        if self.view.clip:
-            return clip_parts(parts, axis=self.view.clip_axis, offset=self.view.clip_offset)
-        return dict(parts)
+        """The meshes drawn for ``state`` (default: the current one)."""
+        return dict(self.source.parts(state or self.conditions))
+
+    def section(self):
+        """The cutting plane of the "cut open" control, or ``None``."""
+        if not self.view.clip:
+            return None
+        return clip_section(self.presenter.parts, axis=self.view.clip_axis, offset=self.view.clip_offset)
 
     def _draw(self, *, reset_camera: bool = False) -> None:
         self.presenter.update(self.shown_parts())
+        # The mappers cut (no geometry rebuilt): moving the plane costs one render.
+        self.presenter.set_section(self.section())
         self._style_actors()
         self._update_labels()
         if reset_camera:
@@ -270,6 +274,7 @@ class SpineVizApp(TrameApp):
     def _draw_healthy(self) -> None:
         healthy = dataclasses.replace(State(), level=self.conditions.level)
         self.healthy.update(self.shown_parts(healthy))
+        self.healthy.set_section(self.section())
         self._style_actors(self.healthy)
 
     def _style_actors(self, presenter: ScenePresenter | None = None) -> None:

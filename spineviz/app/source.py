@@ -2,7 +2,8 @@
 
 :class:`PartSource` asks :func:`spineviz.conditions.build.build` for the parts
 of a state (it caches per state and rebuilds only the components a change
-touches) and remembers the detail setting; :func:`clip_parts` cuts them open.
+touches) and remembers the detail setting; :func:`clip_section` places the
+cutting plane of the "cut open" control.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pyvista as pv
 from spineviz.conditions.build import build
 from spineviz.conditions.state import State
 from spineviz.geometry.model import check_detail
+from spineviz.render.scene import Section
 
 _AXIS_NORMALS = {"sagittal": (1.0, 0.0, 0.0), "axial": (0.0, 0.0, 1.0), "coronal": (0.0, 1.0, 0.0)}
 
@@ -36,34 +38,29 @@ class PartSource:
         return build(state, detail=self.detail).parts
 
 
-def clip_parts(parts: Mapping[str, pv.PolyData], *, axis: str, offset: float) -> dict[str, pv.PolyData]:
-    """Every part cut by a plane, keeping the side away from the viewer's default, with filled cut faces.
+def clip_section(parts: Mapping[str, pv.PolyData], *, axis: str, offset: float) -> Section:
+    """The cutting plane for the app's "cut open" control.
 
     Parameters
     ----------
     parts : Mapping[str, pyvista.PolyData]
-        Closed part surfaces.
+        The parts shown (the plane is placed across their joint bounds).
     axis : {"sagittal", "axial", "coronal"}
         Plane normal: left–right, up–down or front–back.
     offset : float
-        Plane position from −1 to 1 across the half-extent of all parts.
+        Plane position from −1 to 1 across the half-extent of the parts.
 
     Returns
     -------
-    dict
-        The cut parts; parts that fall entirely on the removed side are left out.
+    Section
+        Keeps the half away from the default viewpoints (the patient's right
+        for a sagittal cut, seen from the left; what lies below for an axial
+        cut, seen from above; the front for a coronal cut, seen from behind),
+        so the cut face looks at the camera.
     """
     normal = np.asarray(_AXIS_NORMALS[axis])
     bounds = np.array([p.bounds for p in parts.values() if p.n_points]).reshape(-1, 3, 2)
     low, high = bounds[:, :, 0].min(axis=0), bounds[:, :, 1].max(axis=0)
     centre, half = (low + high) / 2, (high - low) / 2
     origin = centre + normal * half * float(offset)
-    out: dict[str, pv.PolyData] = {}
-    for name, mesh in parts.items():
-        if mesh.n_points == 0:
-            continue
-        # vtkClipClosedSurface keeps the side the normal points to and caps the cut.
-        cut = mesh.clip_closed_surface(normal=tuple(-normal), origin=tuple(origin))
-        if cut.n_cells:
-            out[name] = cut
-    return out
+    return Section(tuple(float(v) for v in origin), tuple(float(v) for v in -normal))

@@ -81,14 +81,18 @@ def test_opacity_makes_a_group_see_through(an_app):
     assert an_app.presenter.actors["L4-L5.nucleus"].prop.opacity > 0.3
 
 
-def test_clipping_cuts_every_part_and_fills_the_cut(an_app):
-    whole = an_app.presenter.parts["L4.body"].bounds
+def test_clipping_cuts_every_part_with_shaded_cut_faces(an_app):
     _set(an_app, clip=True, clip_axis="sagittal", clip_offset=0.0)
-    cut = an_app.shown_parts()["L4.body"]
-    assert cut.bounds[1] < whole[1] - 5  # the left half is gone
-    assert an_app.presenter.parts["L4.body"].bounds[1] == pytest.approx(cut.bounds[1])  # and drawn so
-    # Capped: the cut face is filled, so the cut part is still a closed surface.
-    assert cut.clean().triangulate().n_open_edges == 0
+    section = an_app.presenter.section
+    assert section is not None
+    assert section.keep == (-1.0, 0.0, 0.0)  # the left half (towards the lateral camera) goes
+    for actor in an_app.presenter.actors.values():
+        assert actor.GetMapper().GetNumberOfClippingPlanes() == 1
+        assert actor.GetBackfaceProperty() is not None  # the inside reads as a filled cut face
+    _set(an_app, clip_offset=0.5)
+    assert an_app.presenter.section.origin[0] > section.origin[0]
+    _set(an_app, clip=False)
+    assert all(a.GetMapper().GetNumberOfClippingPlanes() == 0 for a in an_app.presenter.actors.values())
 
 
 def test_compare_shows_a_healthy_twin_with_the_same_camera(an_app):
