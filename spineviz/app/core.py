@@ -27,6 +27,8 @@ from spineviz.conditions.state import FIELDS, State, StateError
 from spineviz.geometry.names import group_of
 from spineviz.render.cameras import CameraPose
 from spineviz.render.scene import ScenePresenter
+from spineviz.render.scenes import load_scenes, matches
+from spineviz.render.scenes.shots import scene_pose
 
 from . import text
 from .source import PartSource, clip_section
@@ -96,6 +98,9 @@ class SpineVizApp(TrameApp):
         # The healthy twin for compare mode shares the camera: views move together.
         self.healthy = ScenePresenter(size=VIEW_SIZE, anti_aliasing="none")
         self.healthy.plotter.renderer.camera = self.presenter.plotter.renderer.camera
+        self.scenes = load_scenes()
+        self._tour = -1
+        self._scene_hidden: set[str] = set()
         self._labels_actor = None
         self._clients = 0
         self.views: list = []
@@ -122,6 +127,11 @@ class SpineVizApp(TrameApp):
                 "share_query": "",
                 "rendering": self.rendering,
                 "draw_count": 0,
+                "tour_index": -1,
+                "tour_count": len(self.scenes),
+                "tour_title": "",
+                "tour_caption": "",
+                "tour_sources": [],
             }
         )
         self._apply_language()
@@ -136,6 +146,8 @@ class SpineVizApp(TrameApp):
         self.server.trigger("screenshot_png")(self.screenshot_png)
         self.server.trigger("share")(self.share)
         self.server.trigger("camera_moved")(self._push)
+        self.server.trigger("tour_step")(self.tour_step)
+        self.server.trigger("tour_close")(self.tour_close)
         self.server.trigger("reset_conditions")(self.reset_conditions)
         self.ctrl.on_client_connected.add(self._on_client_connected)
         self.ctrl.on_client_exited.add(self._on_client_exited)
@@ -246,6 +258,8 @@ class SpineVizApp(TrameApp):
         self.state.clip_items = [{"title": v[lang], "value": k} for k, v in text.CLIP_AXES.items()]
         if self.state.picked_name:
             self._describe(self.state.picked_name)
+        if getattr(self, "_tour", -1) >= 0:
+            self._caption_tour()
 
     # ---- drawing ------------------------------------------------------------
     def shown_parts(self, state: State | None = None) -> dict:
@@ -281,7 +295,8 @@ class SpineVizApp(TrameApp):
         presenter = presenter or self.presenter
         for name, actor in presenter.actors.items():
             group = group_of(name) or "findings"
-            actor.SetVisibility(bool(self.view.visible.get(group, True)))
+            shown = self.view.visible.get(group, True) and name not in self._scene_hidden
+            actor.SetVisibility(bool(shown))
             base = presenter.looks[name].opacity if name in presenter.looks else appearance(name).opacity
             actor.prop.opacity = base * float(self.view.opacity.get(group, 1.0))
         if presenter is self.presenter and self.view.compare:
@@ -428,6 +443,49 @@ class SpineVizApp(TrameApp):
             self.set_conditions({"modic": KEY_MODIC[key]})
         elif key.lower() == "c":
             self.set_view(compare=not self.view.compare)
+        elif key in ("ArrowRight", "ArrowLeft"):
+            self.tour_step(1 if key == "ArrowRight" else -1)
+
+    # ---- guided tour ----------------------------------------------------------
+    def tour_step(self, delta: Any = 1) -> int:
+        """Go ``delta`` steps through the scenes of ``scenes/`` (the tour starts at the first).
+
+        Each step sets the scene's state, camera, hidden parts and caption.
+        """
+        if not self.scenes or not isinstance(delta, int) or isinstance(delta, bool):
+            return self._tour
+        index = min(max(self._tour + delta, 0), len(self.scenes) - 1) if self._tour >= 0 else 0
+        scene = self.scenes[index]
+        self._tour = index
+        self.state.tour_index = index
+        if scene.state != self.conditions:
+            self.set_conditions(condition_tokens(scene.state))
+        parts = self.presenter.parts
+        shown = [n for n in parts if any(matches(p, n) for p in scene.parts.show)]
+        self._scene_hidden = {
+            n for n in parts if n not in shown or any(matches(p, n) for p in scene.parts.hide)
+        }
+        self._style_actors()
+        width, height = self.presenter.plotter.window_size
+        self.presenter.set_camera(scene_pose(scene, self.source.parts(self.conditions), aspect=width / height))
+        self._caption_tour()
+        self._push()
+        return index
+
+    def tour_close(self) -> None:
+        """Leave the tour: every part shown again; state and camera stay."""
+        self._tour = -1
+        self.state.tour_index = -1
+        self._scene_hidden = set()
+        self._style_actors()
+        self._push()
+
+    def _caption_tour(self) -> None:
+        scene = self.scenes[self._tour]
+        lang = self.view.lang
+        self.state.tour_title = scene.title[lang]
+        self.state.tour_caption = scene.caption[lang]
+        self.state.tour_sources = list(scene.sources)
 
     def screenshot_png(self, scale: Any = 2) -> Any:
         """The current view as PNG bytes at ``scale`` times its size (at most 4096 wide)."""

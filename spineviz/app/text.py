@@ -55,6 +55,11 @@ UI: dict[str, dict[str, str]] = {
         "en": "Keys: ← → tour · 0–3 Modic type · c compare · f full screen",
         "nb": "Taster: ← → omvisning · 0–3 Modic-type · c sammenlign · f fullskjerm",
     },
+    "tour": {"en": "Guided tour", "nb": "Omvisning"},
+    "next": {"en": "Next", "nb": "Neste"},
+    "previous": {"en": "Back", "nb": "Tilbake"},
+    "close": {"en": "Close", "nb": "Lukk"},
+    "sources": {"en": "Sources", "nb": "Kilder"},
     "invalid": {"en": "That setting was not accepted", "nb": "Den innstillingen ble ikke godtatt"},
 }
 

@@ -29,6 +29,8 @@ CSS = """
   background: rgba(255,255,255,.8); padding: 2px 8px; border-radius: 6px; }
 .sv-pick { position: absolute; left: 12px; bottom: 12px; max-width: min(420px, 90%); z-index: 3; }
 .sv-note { font-size: .8rem; opacity: .8; }
+.sv-tour { position: absolute; top: 8px; right: 8px; max-width: min(460px, 94%); z-index: 3; }
+.sv-sources { font-size: .75rem; opacity: .75; }
 .sv-presenter .v-btn { min-height: 56px !important; font-size: 1.1rem; }
 .sv-presenter .v-label, .sv-presenter .v-field { font-size: 1.15rem; }
 @media (max-width: 600px) {
@@ -242,6 +244,12 @@ def _view_panel() -> None:
 def _toolbar(app: SpineVizApp) -> None:
     v3.VSpacer()
     html.Div("{{ t.subtitle }}", classes="text-body-2 d-none d-md-block mr-4", style="opacity:.75")
+    v3.VBtn(
+        icon="mdi-map-marker-path",
+        click="trigger('tour_step', [tour_index < 0 ? 0 : 1])",
+        title=("t.tour",),
+        id="tour",
+    )
     v3.VBtn(
         "{{ lang === 'nb' ? 'EN' : 'NB' }}",
         click="lang = (lang === 'nb' ? 'en' : 'nb')",

@@ -184,3 +184,24 @@ def test_view_checks_accept_good_values():
         )["bone"]
         == 0.5
     )
+
+
+def test_tour_steps_set_state_camera_and_caption(an_app):
+    assert an_app.scenes, "the shipped scenes are loaded"
+    first = an_app.tour_step(1)
+    assert first == 0
+    scene = an_app.scenes[0]
+    assert an_app.conditions == scene.state
+    assert an_app.state.tour_title == scene.title["en"]
+    position = an_app.presenter.plotter.camera.position
+    an_app.on_key("ArrowRight")
+    assert an_app.state.tour_index == 1
+    assert an_app.conditions == an_app.scenes[1].state
+    assert an_app.state.tour_caption == an_app.scenes[1].caption["en"]
+    _set(an_app, lang="nb")
+    assert an_app.state.tour_caption == an_app.scenes[1].caption["nb"]
+    an_app.on_key("ArrowLeft")
+    assert an_app.presenter.plotter.camera.position == pytest.approx(position)
+    an_app.tour_close()
+    assert an_app.state.tour_index == -1
+    assert all(a.GetVisibility() for a in an_app.presenter.actors.values())
