@@ -45,7 +45,7 @@ import pyvista as pv
 from . import sdf
 from .dimensions import VERTEBRAE, recipe, value
 from .frames import Frame, Placement
-from .part_cache import PartCache, placement_key
+from .part_cache import PartCache, kept_table, placement_key
 from .sdf import rotation_x
 from .surface import contour
 from .tubes import disk_grid, grid_slab
@@ -230,7 +230,7 @@ def disc_fields(
     return _disc_fields(place, disc, bulge, nucleus_scale, nucleus_blur, fissures)
 
 
-_HEALTHY_FIELDS: dict[tuple, DiscFields] = {}
+_HEALTHY_FIELDS: dict[tuple, DiscFields] = kept_table()
 """Fields of healthy discs by placement: the nerves and ligaments ask for them
 again and again, and finding the nucleus' size costs a grid of samples."""
 

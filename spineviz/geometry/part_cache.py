@@ -34,10 +34,22 @@ def placement_key(place: Placement) -> tuple:
 _ALL: list[PartCache] = []
 
 
+_TABLES: list[dict] = []
+
+
+def kept_table() -> dict:
+    """A new plain dict cache that :func:`clear_all` empties too (sampled tables, fitted sizes)."""
+    table: dict = {}
+    _TABLES.append(table)
+    return table
+
+
 def clear_all() -> None:
-    """Empty every part cache (for timing cold builds)."""
+    """Empty every part cache and kept table (for timing cold builds)."""
     for cache in _ALL:
         cache.clear()
+    for table in _TABLES:
+        table.clear()
 
 
 class PartCache:

@@ -30,7 +30,7 @@ from . import sdf
 from .dimensions import VERTEBRAE, recipe, value
 from .disc import disc_fields, disc_frame, largest_piece
 from .frames import Placement
-from .part_cache import PartCache, placement_key
+from .part_cache import PartCache, kept_table, placement_key
 from .surface import contour
 from .tubes import centreline, control_fractions, ellipse_distance, grid_slab, nearest_section, spline
 from .vertebra import arch_landmarks, body_field, local_bounds, vertebra_field
@@ -58,10 +58,14 @@ def snap_to_field(
     """
     pts = np.asarray(mesh.points, float).copy()
     h = 0.1
-    for _ in range(iterations):
-        d = field(pts)
-        grad = np.stack([(field(pts + h * e) - field(pts - h * e)) / (2 * h) for e in np.eye(3)], axis=1)
-        g2 = np.maximum(np.einsum("ij,ij->i", grad, grad), 1e-6)
+    d = field(pts)
+    # The gradient is taken once: the moves are a fraction of a millimetre,
+    # over which it hardly turns, and it costs six field evaluations.
+    grad = np.stack([(field(pts + h * e) - field(pts - h * e)) / (2 * h) for e in np.eye(3)], axis=1)
+    g2 = np.maximum(np.einsum("ij,ij->i", grad, grad), 1e-6)
+    for i in range(iterations):
+        if i:
+            d = field(pts)
         move = -(d / g2)[:, None] * grad
         length = np.linalg.norm(move, axis=1, keepdims=True)
         pts += move * np.minimum(1.0, step / np.maximum(length, 1e-12))
@@ -330,12 +334,26 @@ def _blur(a: np.ndarray, passes: int) -> np.ndarray:
     return out
 
 
-_FLOORS: dict[tuple, _Floor] = {}
+_FLOORS: dict[tuple, _Floor] = kept_table()
 _FLOORS_KEPT = 16
+
+
+def mirror_symmetric(place_frames) -> bool:
+    """True if frames only tilt about ``x`` and sit on the midline (a left-right symmetric spine).
+
+    Then the left and right multifidus, their bony floors and sizes are
+    mirror images, and one side's work serves both.
+    """
+    return all(
+        abs(f.origin[0]) < 1e-12 and np.allclose(f.rotation[0], (1.0, 0.0, 0.0), atol=1e-12, rtol=0.0)
+        for f in place_frames
+    )
 
 
 def _muscle_floor(shapes: tuple, frames: tuple, side: str, box: tuple, clearance: float) -> _Floor:
     """The bony floor of one multifidus (cached: builds on one placement share it)."""
+    if mirror_symmetric(frames):
+        side = "left"  # in ``|x|`` the two floors are the same table
     key = (shapes, tuple(f.matrix.tobytes() for f in frames), side, box, clearance)
     if key not in _FLOORS:
         if len(_FLOORS) >= _FLOORS_KEPT:
@@ -348,15 +366,16 @@ def _sample_floor(shapes: tuple, frames: tuple, side: str, box: tuple, clearance
     sx = 1.0 if side == "left" else -1.0
     hx, h, hz = MUSCLE_FLOOR_STEP
     x0, x1, y0, y1, z0, z1 = box
+    bones = [
+        _culled(vertebra_field(shape), local_bounds(shape), frame.to_local)
+        for shape, frame in zip(shapes, frames, strict=True)
+    ]
+
     xs = np.arange(x0, x1 + hx, hx)
     ys = np.arange(y0, y1 + h, h)
     zs = np.arange(z0, z1 + hz, hz)
     gx, gy, gz = np.meshgrid(xs, ys, zs, indexing="ij")
     pts = np.c_[sx * gx.ravel(), gy.ravel(), gz.ravel()]
-    bones = [
-        _culled(vertebra_field(shape), local_bounds(shape), frame.to_local)
-        for shape, frame in zip(shapes, frames, strict=True)
-    ]
     d = np.minimum.reduce([b(pts) for b in bones]).reshape(gx.shape)
     inside = d < 0
     # The last bone sample of each column counted from the front, and where the
@@ -512,13 +531,25 @@ def _belly_field(belly: _Belly, *, grooves: bool = True) -> sdf.Field:
     return field
 
 
+BELLY_AREA_STEP = 1.2
+"""Grid step (mm) on which a trial belly's section area is measured while
+sizing it: each sample counts the share of its cell inside (from the field's
+value, a distance), so a coarse grid measures the area to well under 1%."""
+
+
 def _belly_area(field: sdf.Field, frame, side: str) -> float:
     """Area (mm²) of a field's section in a frame's ``xy`` plane, on the muscle's side."""
     sx = 1.0 if side == "left" else -1.0
-    step = 0.6
+    step = BELLY_AREA_STEP
     x, y = np.meshgrid(np.arange(0.0, 55.0, step), np.arange(20.0, 90.0, step), indexing="ij")
     pts = frame.to_world(np.c_[sx * x.ravel(), y.ravel(), np.zeros(x.size)])
-    return float(np.count_nonzero(field(pts) < 0)) * step * step
+    inside = np.clip(0.5 - field(pts) / step, 0.0, 1.0)
+    return float(inside.sum()) * step * step
+
+
+_SCALES: dict[tuple, float] = kept_table()
+"""Belly scales found by :func:`multifidus_field`, by its inputs (the search
+costs a few section areas; a symmetric spine's two sides share one)."""
 
 
 def multifidus_field(
@@ -569,6 +600,17 @@ def multifidus_field(
     def area(k):
         return _belly_area(solid(_belly_field(_belly(levels, place, side, k), grooves=False)), frame, side)
 
+    symmetric = mirror_symmetric(tuple(place.frames[v] for v in near))
+    key = (levels, placement_key(place), atrophy, round(clearance, 4), None if symmetric else side)
+    if key not in _SCALES:
+        if len(_SCALES) > 64:
+            _SCALES.clear()
+        _SCALES[key] = _size_search(area, target)
+    return solid(_belly_field(_belly(levels, place, side, _SCALES[key])))
+
+
+def _size_search(area, target: float) -> float:
+    """The scale ``k`` at which ``area(k)`` meets ``target`` (within 1%)."""
     # Secant steps on log(area) against log(scale): the area grows about as
     # the scale squared, less where bone takes a fixed share.
     k0, k1 = 1.0, 1.0
@@ -580,7 +622,7 @@ def multifidus_field(
             break
         slope = np.log(a1 / a0) / np.log(k1 / k0) if k1 != k0 else 2.0
         k0, a0, k1 = k1, a1, float(k1 * (target / a1) ** (1 / max(slope, 0.5)))
-    return solid(_belly_field(_belly(levels, place, side, k1)))
+    return k1
 
 
 def build_soft_tissue(
