@@ -232,7 +232,12 @@ class ScenePresenter:
         self.plotter.renderer.SetUseFXAA(self.anti_aliasing == "fxaa")
         self.plotter.set_background(BACKGROUND_BOTTOM, top=BACKGROUND_TOP)
         _add_lights(self.plotter)
+        self.depth_peeling = depth_peeling
         if depth_peeling:
+            # Occlusion ratio 0: stop only when a peel changes nothing.  With
+            # back faces of translucent parts culled, layers are few and the
+            # loop stops early; a ratio of 0.1 saved little and left stray
+            # pixels (benchmarks/bench_render.py).
             self.plotter.enable_depth_peeling(number_of_peels=4, occlusion_ratio=0.0)
         self.actors: dict[str, pv.Actor] = {}
         self._inputs: dict[str, pv.PolyData] = {}
@@ -396,6 +401,9 @@ class ScenePresenter:
             self.set_camera(camera)
         renderer = self.plotter.renderer
         renderer.ResetCameraClippingRange()
+        # Peeling costs about a third of a frame on llvmpipe: spend it only when
+        # something translucent is on screen.
+        renderer.SetUseDepthPeeling(self.depth_peeling and self.shows_translucent())
         # The gradient is drawn as opaque pixels, so it must be off for a transparent image.
         renderer.SetGradientBackground(not transparent)
         self.plotter.render()
@@ -405,6 +413,10 @@ class ScenePresenter:
         if self._render_size != self.size:
             image = downsample(image, self.size)
         return image
+
+    def shows_translucent(self) -> bool:
+        """Whether any visible part is drawn translucent (and so needs depth peeling)."""
+        return any(a.GetVisibility() and a.GetProperty().GetOpacity() < 1.0 for a in self.actors.values())
 
     def save_png(
         self, path: str | Path, camera: str | CameraPose | None = None, *, transparent: bool = False

@@ -158,3 +158,19 @@ def test_render_png_writes_the_requested_size(tmp_path):
 def test_bad_render_options_name_the_field(tmp_path, kwargs, field):
     with pytest.raises(ValueError, match=rf"^{field}: "):
         scene_module.render_png({"L4.body": pv.Sphere()}, tmp_path / "a.png", **kwargs)
+
+
+def test_depth_peeling_runs_only_while_something_translucent_is_visible(view):
+    renderer = view.plotter.renderer
+    view.screenshot("lateral")
+    assert view.shows_translucent()
+    assert renderer.GetUseDepthPeeling()
+    view.set_visible(lambda name: not view.looks[name].translucent)
+    opaque = view.screenshot("lateral")
+    assert not view.shows_translucent()
+    assert not renderer.GetUseDepthPeeling()
+    # Same picture as with peeling on: nothing translucent is left to order.
+    renderer.SetUseDepthPeeling(True)
+    view.plotter.render()
+    peeled = view.plotter.screenshot(return_img=True)
+    assert np.abs(opaque.astype(int) - peeled.astype(int)).mean() < 0.5
