@@ -254,8 +254,8 @@ def _disc_fields(place, disc, bulge, nucleus_scale, nucleus_blur, fissures) -> D
             su, qu[:, 0], qu[:, 1] - shift, scale
         )
 
-    def whole(p):
-        qu, ql, top, bot, t = columns(p)
+    def whole_of(c):
+        qu, ql, top, bot, t = c
         height = np.maximum(top + bot, 1e-6)
         lower_outline = outline_field(sl, ql[:, 0], ql[:, 1])
         upper_outline = outline_field(su, qu[:, 0], qu[:, 1])
@@ -275,13 +275,15 @@ def _disc_fields(place, disc, bulge, nucleus_scale, nucleus_blur, fissures) -> D
         radial = (radial + groove) / np.sqrt(1 + tilt * tilt)
         return np.maximum(radial, np.maximum(-top, -bot))
 
-    def cartilage(side):
-        shape, f = (su, fu) if side == "superior" else (sl, fl)
+    def whole(p):
+        return whole_of(columns(p))
+
+    def cartilage_of(side):
+        shape = su if side == "superior" else sl
         bony = "inferior" if side == "superior" else "superior"
         sign = 1.0 if side == "superior" else -1.0
 
-        def field(p):
-            q = f.to_local(p)
+        def field(q):
             ez = endplate_z(shape, bony, q[:, 0], q[:, 1])
             # superior cartilage hangs below the upper bone: ez - tc <= z <= ez
             inside_z = sdf.slab(sign * (q[:, 2] - ez), -tc, 0.0)
@@ -289,7 +291,14 @@ def _disc_fields(place, disc, bulge, nucleus_scale, nucleus_blur, fissures) -> D
 
         return field
 
-    cart_sup, cart_inf = cartilage("superior"), cartilage("inferior")
+    sup_of, inf_of = cartilage_of("superior"), cartilage_of("inferior")
+
+    def cart_sup(p):
+        return sup_of(fu.to_local(p))
+
+    def cart_inf(p):
+        return inf_of(fl.to_local(p))
+
     scale_n = _nucleus_scale(place, disc, whole, nucleus_scale)
     fissure_list = [(float(a), float(d)) for a, d in fissures]
 
@@ -309,16 +318,23 @@ def _disc_fields(place, disc, bulge, nucleus_scale, nucleus_blur, fissures) -> D
             d = np.minimum(d, np.maximum.reduce([np.abs(across) - 0.8, -along, reach, off_mid * 4.0]))
         return d
 
-    def nucleus(p):
-        qu, ql, top, bot, t = columns(p)
+    def nucleus_of(p, c, w):
+        qu, ql, top, bot, t = c
         radial = blend(qu, ql, t, scale_n, NUCLEUS_SHIFT)
         vertical = np.maximum(tc - top, tc - bot)
         d = sdf.smooth_intersect(radial, vertical, NUCLEUS_ROUNDING + nucleus_blur)
         d = np.minimum(d, np.maximum(fissure_field(p, qu, ql, t), vertical))
-        return np.maximum(d, whole(p) + 0.6)
+        return np.maximum(d, w + 0.6)
+
+    def nucleus(p):
+        c = columns(p)
+        return nucleus_of(p, c, whole_of(c))
 
     def annulus(p):
-        return np.maximum.reduce([whole(p), -nucleus(p), -cart_sup(p), -cart_inf(p)])
+        # The parts share one evaluation of the columns and the wall.
+        c = columns(p)
+        w = whole_of(c)
+        return np.maximum.reduce([w, -nucleus_of(p, c, w), -sup_of(c[0]), -inf_of(c[1])])
 
     return DiscFields(whole, annulus, nucleus, cart_sup, cart_inf)
 
