@@ -36,7 +36,7 @@ from . import sdf
 from .dimensions import VERTEBRAE, recipe, value
 from .disc import PHYSIOLOGICAL_BULGE, DiscFields, disc_fields, disc_frame
 from .frames import Placement
-from .part_cache import PartCache, placement_key
+from .part_cache import PartCache, mirror_symmetric, placement_key
 from .tubes import centreline, control_fractions, oval_tube_field, profile, sweep, tube_field
 from .vertebra import VertebraShape, arch_landmarks, outline_field, vertebra_field
 
@@ -350,6 +350,9 @@ def root_path(place: Placement, v: str, side: str, *, n_along: int = 48) -> Root
     return RootPath(path, radius, path[int(np.argmin(np.abs(s - s_drg)))], s_drg)
 
 
+MIRROR_X = np.array([-1.0, 1.0, 1.0])
+
+
 def root_parts(
     levels, place: Placement, *, root_compression: Mapping[str, RootCompression] | None = None
 ) -> tuple[dict[str, pv.PolyData], dict[str, sdf.Field], dict[str, RootPath]]:
@@ -361,10 +364,18 @@ def root_parts(
         if v not in levels.vertebrae or side not in ("left", "right"):
             msg = f"root_compression: {name!r} is not a built root (e.g. L5.root.left)"
             raise ValueError(msg)
+    symmetric = mirror_symmetric(tuple(place.frames.values()))
+    plain: dict[str, RootPath] = {}
     for v in levels.vertebrae:
         for side in ("left", "right"):
             name = f"{v}.root.{side}"
-            rp = root_path(place, v, side)
+            if side == "right" and symmetric:
+                # The mirror image of the left root (a symmetric spine's obstacles are mirrored too).
+                left = plain[f"{v}.root.left"]
+                rp = RootPath(left.path * MIRROR_X, left.radius, left.drg * MIRROR_X, left.s_drg)
+            else:
+                rp = root_path(place, v, side)
+            plain[name] = rp
             path, radius = rp.path, rp.radius
             c = comp.get(name)
             squash = None

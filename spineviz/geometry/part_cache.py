@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import OrderedDict
 from collections.abc import Callable
 
+import numpy as np
 import pyvista as pv
 
 from .frames import Placement
@@ -28,6 +29,18 @@ def placement_key(place: Placement) -> tuple:
         tuple(place.shapes.items()),
         tuple((v, f.rotation.tobytes(), f.origin.tobytes()) for v, f in place.frames.items()),
         tuple(place.discs.items()),
+    )
+
+
+def mirror_symmetric(place_frames) -> bool:
+    """True if frames only tilt about ``x`` and sit on the midline (a left-right symmetric spine).
+
+    Then left and right parts (roots, multifidus, their bony floors and
+    sizes) are mirror images, and one side's work serves both.
+    """
+    return all(
+        abs(f.origin[0]) < 1e-12 and np.allclose(f.rotation[0], (1.0, 0.0, 0.0), atol=1e-12, rtol=0.0)
+        for f in place_frames
     )
 
 

@@ -30,7 +30,7 @@ from . import sdf
 from .dimensions import VERTEBRAE, recipe, value
 from .disc import disc_fields, disc_frame, largest_piece
 from .frames import Placement
-from .part_cache import PartCache, kept_table, placement_key
+from .part_cache import PartCache, kept_table, mirror_symmetric, placement_key
 from .surface import contour
 from .tubes import centreline, control_fractions, ellipse_distance, grid_slab, nearest_section, spline
 from .vertebra import arch_landmarks, body_field, local_bounds, vertebra_field
@@ -336,18 +336,6 @@ def _blur(a: np.ndarray, passes: int) -> np.ndarray:
 
 _FLOORS: dict[tuple, _Floor] = kept_table()
 _FLOORS_KEPT = 16
-
-
-def mirror_symmetric(place_frames) -> bool:
-    """True if frames only tilt about ``x`` and sit on the midline (a left-right symmetric spine).
-
-    Then the left and right multifidus, their bony floors and sizes are
-    mirror images, and one side's work serves both.
-    """
-    return all(
-        abs(f.origin[0]) < 1e-12 and np.allclose(f.rotation[0], (1.0, 0.0, 0.0), atol=1e-12, rtol=0.0)
-        for f in place_frames
-    )
 
 
 def _muscle_floor(shapes: tuple, frames: tuple, side: str, box: tuple, clearance: float) -> _Floor:
