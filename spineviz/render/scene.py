@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pyvista as pv
 from vtkmodules.vtkCommonDataModel import vtkPlane
+from vtkmodules.vtkFiltersGeneral import vtkContourTriangulator
 from vtkmodules.vtkRenderingCore import vtkProperty
 
 from . import offscreen
@@ -117,6 +118,45 @@ def section_points(parts: Parts, section: Section) -> np.ndarray:
     # Room for the bony ring around the canal: the laminae lie behind the sac.
     lo, hi = near.min(axis=0), near.max(axis=0)
     return np.vstack([near, [lo - SECTION_PAD, hi + SECTION_PAD]])
+
+
+SECTION_CONTAINERS = ("dural_sac",)
+"""Parts that hold others (the sac holds the cauda equina and the roots): cut,
+they show their inner wall rather than a cap."""
+CAP_LIFT = 0.02
+"""Caps sit this many mm inside the kept half, so the clipping of the parts never touches them."""
+
+
+def section_cap(mesh, section: Section) -> pv.PolyData | None:
+    """The flat cut face of a closed mesh on the section plane, or ``None`` if the plane misses it."""
+    if mesh is None or mesh.GetNumberOfCells() == 0:
+        return None
+    mesh = pv.wrap(mesh)
+    lo, hi = np.asarray(mesh.bounds, float).reshape(3, 2).T
+    corners = np.array([[x, y, z] for x in (lo[0], hi[0]) for y in (lo[1], hi[1]) for z in (lo[2], hi[2])])
+    side = (corners - np.asarray(section.origin)) @ np.asarray(section.keep)
+    if side.min() >= 0 or side.max() <= 0:
+        return None
+    keep = np.asarray(section.keep, float)
+    outline = mesh.slice(normal=keep, origin=np.asarray(section.origin) + keep * CAP_LIFT)
+    if outline.n_cells == 0:
+        return None
+    fill = vtkContourTriangulator()
+    fill.SetInputData(outline)
+    fill.Update()
+    cap = pv.wrap(fill.GetOutput())
+    return cap if cap.n_cells else None
+
+
+def _section_property(look: Appearance) -> vtkProperty:
+    """Flat shading of a cut face: the part's colour a shade darker, with no light direction."""
+    prop = vtkProperty()
+    prop.SetColor(*(c * SECTION_SHADE for c in look.color))
+    prop.SetAmbient(1.0)
+    prop.SetDiffuse(0.0)
+    prop.SetSpecular(0.0)
+    prop.SetOpacity(look.opacity)
+    return prop
 
 
 def _middle(mesh) -> np.ndarray | None:
@@ -244,6 +284,7 @@ class ScenePresenter:
         self.looks: dict[str, Appearance] = {}
         self.camera = "lateral"
         self.section: Section | None = None
+        self._caps: dict[str, pv.Actor] = {}
 
     # -- parts -------------------------------------------------------------
     def update(self, parts: Parts) -> None:
@@ -354,33 +395,57 @@ class ScenePresenter:
     def set_section(self, section: Section | None) -> None:
         """Cut every part away on one side of a plane, or show whole parts again (``None``).
 
-        The cut is made by the mappers (no geometry is rebuilt).  Cut shells
-        would look hollow, so the inside of an opaque part is drawn flat in a
-        slightly darker shade of its colour: from the kept side the cut face
-        reads as a solid section, as in an atlas's cross-section.
+        The cut is made by the mappers (no part's mesh is rebuilt), and each
+        part the plane crosses gets a flat *cap* in a slightly darker
+        shade of its colour, lying on the plane: from the kept side the cut
+        reads as a solid cross-section, as in an atlas, and the caps hide the
+        inside of the shells (whose surfaces touch their neighbours' and would
+        flicker).  A part that holds others (:data:`SECTION_CONTAINERS`) shows
+        its inner wall, flat, instead.
         """
         self.section = section
+        for cap in self._caps.values():
+            self.plotter.remove_actor(cap, render=False)
+        self._caps = {}
         for name, actor in self.actors.items():
             mapper = actor.GetMapper()
             mapper.RemoveAllClippingPlanes()
-            look = self.looks[name]
-            # Translucent parts are drawn with back faces culled (see _add); in a
-            # section their inside is the cut face, so it must be drawn.
-            actor.GetProperty().SetBackfaceCulling(look.translucent and section is None)
             if section is None:
                 actor.SetBackfaceProperty(None)
+                actor.GetProperty().SetBackfaceCulling(self.looks[name].translucent)
                 continue
             plane = vtkPlane()
             plane.SetOrigin(*section.origin)
             plane.SetNormal(*section.keep)
             mapper.AddClippingPlane(plane)
-            inside = vtkProperty()
-            inside.SetColor(*(c * SECTION_SHADE for c in look.color))
-            inside.SetAmbient(1.0)
-            inside.SetDiffuse(0.0)
-            inside.SetSpecular(0.0)
-            inside.SetOpacity(look.opacity)
+            look = self.looks[name]
+            inside = _section_property(look)
+            # Where a cap cannot be made (an open cut), the inside still reads as a cut face.
             actor.SetBackfaceProperty(inside)
+            if name.split(".")[0] in SECTION_CONTAINERS:
+                # A cap over the whole cut (the sac over the roots inside it) would
+                # veil what it holds: a container shows its inner wall instead,
+                # which lies below the caps of the parts within.
+                actor.GetProperty().SetBackfaceCulling(False)
+                continue
+            cap = section_cap(mapper.GetInput(), section)
+            if cap is not None:
+                cap_actor = self.plotter.add_mesh(
+                    cap, name=f"{name} (section)", reset_camera=False, render=False, culling=None
+                )
+                cap_actor.SetProperty(inside)
+                cap_actor.SetVisibility(actor.GetVisibility())
+                cap_actor.SetPickable(False)
+                self._caps[name] = cap_actor
+
+    @property
+    def section_caps(self) -> dict[str, pv.PolyData]:
+        """The cut faces shown now, keyed by the name of the part they close (empty without a section)."""
+        return {name: cap.mapper.dataset for name, cap in self._caps.items()}
+
+    def _sync_caps(self) -> None:
+        for name, cap in self._caps.items():
+            cap.SetVisibility(self.actors[name].GetVisibility())
 
     def world_to_pixel(self, points) -> np.ndarray:
         """Image pixel ``(column, row)`` of world points, row 0 at the top of the screenshot."""
@@ -404,6 +469,7 @@ class ScenePresenter:
         # Peeling costs about a third of a frame on llvmpipe: spend it only when
         # something translucent is on screen.
         renderer.SetUseDepthPeeling(self.depth_peeling and self.shows_translucent())
+        self._sync_caps()
         # The gradient is drawn as opaque pixels, so it must be off for a transparent image.
         renderer.SetGradientBackground(not transparent)
         self.plotter.render()

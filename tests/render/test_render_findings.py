@@ -156,3 +156,17 @@ def test_only_the_axial_view_of_a_narrowing_finding_is_cut():
     assert section_for(parts, "lateral") is None
     assert section_for(built(), "axial") is None
     assert section_for(built(modic="1"), "axial") is None
+
+
+def test_section_caps_lie_on_the_cut_and_go_with_the_section(presenter):
+    parts = built(**HERNIATION)
+    look_at(presenter, parts, "axial")
+    section = presenter.section
+    caps = presenter.section_caps
+    assert "L4-L5.nucleus" in caps
+    assert "dural_sac" not in caps  # it holds the roots: it shows its inner wall instead
+    for cap in caps.values():
+        heights = (np.asarray(cap.points) - section.origin) @ np.asarray(section.keep)
+        assert np.all(np.abs(heights) < 0.1)
+    look_at(presenter, parts, "lateral")
+    assert presenter.section_caps == {}
