@@ -238,6 +238,15 @@ def box_distance(points: np.ndarray, lo, hi) -> np.ndarray:
     return np.sqrt((d * d).sum(axis=1))
 
 
+def box(points: np.ndarray, lo, hi) -> np.ndarray:
+    """Exact signed distance to the axis-aligned box ``lo``–``hi`` (negative inside)."""
+    lo = np.asarray(lo, float)
+    hi = np.asarray(hi, float)
+    q = np.abs(points - (lo + hi) / 2) - (hi - lo) / 2
+    outside = np.sqrt((np.maximum(q, 0.0) ** 2).sum(axis=1))
+    return outside + np.minimum(q.max(axis=1), 0.0)
+
+
 def culled(
     points: np.ndarray, primitive: Callable[[np.ndarray], np.ndarray], lo, hi, margin: float
 ) -> np.ndarray:

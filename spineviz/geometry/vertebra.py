@@ -583,25 +583,36 @@ def _side_field(shape: VertebraShape) -> sdf.Field:
 
 
 def _zone_cut(p: np.ndarray, d: np.ndarray, cut, lo, hi) -> np.ndarray:
-    """Intersect ``d`` with ``cut`` inside the box ``lo``–``hi``, fading out
-    over 3 mm around it (a continuous field: no seam at the box's faces)."""
-    ramp = 3.0
+    """Intersect ``d`` with ``cut`` inside the box ``lo``–``hi`` only.
+
+    What is removed is the part of the box on the far side of the cut; the
+    crease where the cut meets the box's faces is rounded over ``ZONE_ROUND``
+    mm.  Built from exact distances with min/max and polynomial blends, the
+    result stays a distance bound (it changes by at most 1 mm per mm), which
+    the contouring's narrow band relies on.
+    """
+    reach = ZONE_ROUND + 2.0
     x, y, z = p[:, 0], p[:, 1], p[:, 2]
     near = (
-        (x >= lo[0] - ramp)
-        & (x <= hi[0] + ramp)
-        & (y >= lo[1] - ramp)
-        & (y <= hi[1] + ramp)
-        & (z >= lo[2] - ramp)
-        & (z <= hi[2] + ramp)
+        (x >= lo[0] - reach)
+        & (x <= hi[0] + reach)
+        & (y >= lo[1] - reach)
+        & (y <= hi[1] + reach)
+        & (z >= lo[2] - reach)
+        & (z <= hi[2] + reach)
     )
     if not near.any():
         return d
     q = p[near]
-    relaxed = cut(q) - 8.0 * sdf.box_distance(q, lo, hi)
+    # Kept: this side of the cut, or outside the box.
+    keep = sdf.smooth_union(cut(q), -sdf.box(q, lo, hi), ZONE_ROUND)
     out = d.copy()
-    out[near] = sdf.smooth_intersect(d[near], relaxed, 1.0)
+    out[near] = sdf.smooth_intersect(d[near], keep, 1.0)
     return out
+
+
+ZONE_ROUND = 2.0
+"""Rounding (mm) of the edge where a joint-zone cut ends at its box."""
 
 
 def _ala(p: np.ndarray, shape: VertebraShape, margin: float) -> np.ndarray:
@@ -629,9 +640,15 @@ def vertebra_field(shape: VertebraShape) -> sdf.Field:
     """The whole vertebra: body and arch blended together."""
     body = body_field(shape)
     arch = arch_field(shape)
+    # The body fits in this box (the waist only narrows it, the endplates'
+    # bowls only lower the top and raise the bottom); further than CULL from
+    # it, CULL stands in for its distance (:func:`.sdf.culled`).
+    ends = np.array([-shape.half_depth, shape.half_depth])
+    lo = (-shape.half_width, -shape.half_depth, float(endplate_rim_z(shape, "inferior", ends).min()))
+    hi = (shape.half_width, shape.half_depth, float(endplate_rim_z(shape, "superior", ends).max()))
 
     def field(p: np.ndarray) -> np.ndarray:
-        return sdf.smooth_union(body(p), arch(p), 3.5)
+        return sdf.smooth_union(sdf.culled(p, body, lo, hi, CULL), arch(p), 3.5)
 
     return field
 

@@ -61,3 +61,101 @@ def test_thin_slab_on_an_anisotropic_grid_is_closed():
     mesh = surface.contour(slab, (-15, 15, -15, 15, -1, 1), spacing=(1.0, 1.0, 0.4))
     assert surface.is_valid_solid(mesh)
     assert surface.signed_volume(mesh) == pytest.approx(np.pi * 225 * 1.2, rel=0.08)
+
+
+def test_box_is_the_exact_signed_distance():
+    p = np.random.default_rng(3).uniform(-12, 12, size=(4000, 3))
+    lo, hi = np.array([-4.0, -2.0, -6.0]), np.array([5.0, 3.0, 1.0])
+    d = sdf.box(p, lo, hi)
+    inside = np.all((p > lo) & (p < hi), axis=1)
+    # Inside: distance to the nearest face; outside: to the nearest point of the box.
+    depth = np.minimum(p - lo, hi - p).min(axis=1)
+    gap = np.linalg.norm(p - np.clip(p, lo, hi), axis=1)
+    np.testing.assert_allclose(d, np.where(inside, -depth, gap), atol=1e-9)
+
+
+def test_sampling_near_named_surfaces_keeps_their_contours():
+    def ball(q):
+        return np.linalg.norm(q, axis=1) - 9.0
+
+    def halves(p, values):
+        # The ball cut by the plane x = 1.3: both halves, as bones.py cuts a vertebra.
+        cut = p[:, 0] - 1.3
+        return [np.maximum(values, cut), np.maximum(values, -cut)]
+
+    lo, hi = np.array([-12.0, -12, -12]), np.array([12.0, 12, 12])
+    vol = surface.sample(ball, lo, hi, 1.0, surfaces=halves)
+    points = surface.grid_points(vol.shape, lo, 1.0)
+    exact = ball(points).reshape(vol.shape)
+    assert vol.shape == surface.sample(ball, lo, hi, 1.0).shape
+    for part, full in zip(halves(points, vol.ravel()), halves(points, exact.ravel()), strict=True):
+        assert np.array_equal(part < 0, full < 0)
+        # Wherever a half's surface can be (within a grid diagonal), its values are exact.
+        close = np.abs(full) < np.sqrt(3)
+        np.testing.assert_allclose(part[close], full[close], atol=1e-5)
+    # Far from every surface most points are not evaluated at all.
+    assert np.mean(vol != exact) > 0.5
+
+
+# ---------------------------------------------------------------------------
+# the bony fields are distance bounds, and the meshes lie on them
+# ---------------------------------------------------------------------------
+
+BONY_SPACING = 1.0
+"""The ``medium`` detail, the one the app shows."""
+
+
+def gradient(field, points: np.ndarray, step: float = 0.05) -> np.ndarray:
+    """Central-difference gradient, ``(N, 3)``."""
+    columns = [(field(points + d) - field(points - d)) / (2 * step) for d in np.eye(3) * step]
+    return np.stack(columns, axis=1)
+
+
+def bony_parts(level: str):
+    from spineviz.geometry.bones import bone_parts
+    from spineviz.geometry.frames import IDENTITY, placement
+
+    return bone_parts(placement().shapes[level], IDENTITY, spacing=BONY_SPACING)
+
+
+def spread_vertices(mesh, n: int = 1500):
+    """Up to ``n`` vertices spread over ``mesh`` and their outward normals."""
+    m = mesh.compute_normals(point_normals=True, cell_normals=False, auto_orient_normals=False)
+    k = max(1, m.n_points // n)
+    return np.asarray(m.points, float)[::k], np.asarray(m.point_data["Normals"], float)[::k]
+
+
+@pytest.mark.parametrize("level", ["L1", "L2", "L3", "L4", "L5", "S1"])
+def test_bony_fields_change_no_faster_than_a_distance_near_their_surface(level):
+    # surface.sample skips cells whose corner values put the surface out of reach at slope
+    # LIPSCHITZ; a steeper field can hide thin features from it.
+    meshes, fields = bony_parts(level)
+    worst = {}
+    for name, mesh in meshes.items():
+        points, normals = spread_vertices(mesh)
+        band = np.concatenate([points + s * normals for s in (-1.5, -0.75, 0.0, 0.75, 1.5)])
+        slope = np.linalg.norm(gradient(fields[name], band), axis=1)
+        worst[name] = (round(float(slope.max()), 2), band[int(np.argmax(slope))].round(1).tolist())
+    steep = {name: w for name, w in worst.items() if w[0] > surface.LIPSCHITZ}
+    assert not steep, f"fields steeper than {surface.LIPSCHITZ} mm per mm (slope, where): {steep}"
+
+
+@pytest.mark.parametrize("level", ["L1", "L2", "L3", "L4", "L5", "S1"])
+def test_bony_meshes_lie_on_the_zero_set_of_their_fields(level):
+    # Within `reach` along the field's gradient the field changes sign, so its zero set passes
+    # within `reach` of every vertex (what the MRI labels and the 3D view draws agree on).
+    reach = 0.6
+    meshes, fields = bony_parts(level)
+    off = {}
+    for name, mesh in meshes.items():
+        points = spread_vertices(mesh)[0]
+        field = fields[name]
+        grad = gradient(field, points)
+        unit = grad / np.linalg.norm(grad, axis=1)[:, None]
+        # Sampled along the segment, not just at its ends: where the solid is thinner than the
+        # segment (a bony endplate's rim) the field turns positive again beyond it.
+        along = np.stack([field(points + s * unit) for s in np.linspace(-reach, reach, 9)])
+        straddles = (along.min(axis=0) <= 0) & (along.max(axis=0) >= 0)
+        if not straddles.all():
+            off[name] = points[~straddles][:3].round(1).tolist()
+    assert not off, f"vertices further than {reach} mm from their field's zero set: {off}"
