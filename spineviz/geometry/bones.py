@@ -21,8 +21,8 @@ import pyvista as pv
 
 from . import sdf
 from .frames import Frame
-from .surface import contour_volume, grid_points, sample
-from .vertebra import VertebraShape, endplate_z, local_bounds, vertebra_field
+from .surface import contour_volume, sample
+from .vertebra import VertebraShape, endplate_z, local_bounds, outline_field, vertebra_field
 
 ENDPLATE_THICKNESS = 1.2
 """Bony endplate drawn 1.2 mm thick (the subchondral plate is about 1 mm)."""
@@ -38,23 +38,42 @@ def body_arch_boundary(shape: VertebraShape) -> float:
     return shape.half_depth + 1.0
 
 
+ENDPLATE_MARGIN = 1.0
+"""How far (mm) beyond the body's outline a bony endplate may reach.
+
+The endplates are the body's disc-facing plates; bone beside the body at
+their height (a pedicle's fillet, the sacral ala) belongs to the body."""
+
+
 def _cuts(shape: VertebraShape, p: np.ndarray):
-    """The cut fields: behind the body, below the top plate, above the bottom plate."""
-    x, y, z = p[:, 0], p[:, 1], p[:, 2]
+    """The cut fields at points ``p``; see :func:`_cut_fields`."""
+    return _cut_fields(shape, p[:, 0], p[:, 1], p[:, 2])
+
+
+def _cut_fields(shape: VertebraShape, x, y, z):
+    """The fields that cut the vertebra into its parts (negative on their inner side).
+
+    ``front``: in front of the plane behind the body.  ``superior`` and
+    ``inferior``: the zones of the endplates, a layer ``ENDPLATE_THICKNESS``
+    thick under the superior endplate surface (over the inferior one),
+    within ``ENDPLATE_MARGIN`` of the body's outline.  ``x``, ``y``, ``z``
+    may be arrays that broadcast against each other.
+    """
     t = ENDPLATE_THICKNESS
     front = y - body_arch_boundary(shape)
-    below_top = z - (endplate_z(shape, "superior", x, y) - t)
-    above_bottom = (endplate_z(shape, "inferior", x, y) + t) - z
-    return front, below_top, above_bottom
+    outside = outline_field(shape, x, y) - ENDPLATE_MARGIN
+    superior = np.maximum((endplate_z(shape, "superior", x, y) - t) - z, outside)
+    inferior = np.maximum(z - (endplate_z(shape, "inferior", x, y) + t), outside)
+    return front, superior, inferior
 
 
-def _combine(key: str, whole, front, below_top, above_bottom):
+def _combine(key: str, whole, front, superior, inferior):
     if key == "body":
-        return np.maximum(np.maximum(whole, front), np.maximum(below_top, above_bottom))
+        return np.maximum(np.maximum(whole, front), -np.minimum(superior, inferior))
     if key == "endplate.superior":
-        return np.maximum(np.maximum(whole, front), -below_top)
+        return np.maximum(np.maximum(whole, front), superior)
     if key == "endplate.inferior":
-        return np.maximum(np.maximum(whole, front), -above_bottom)
+        return np.maximum(np.maximum(whole, front), inferior)
     return np.maximum(whole, -front)
 
 
@@ -100,9 +119,35 @@ def _sub_volume(vol, lo, spacing, box):
     return vol[sl], lo + start * s
 
 
+def _grid_cuts(shape: VertebraShape, vol_shape, origin, spacing):
+    """The cut fields on a grid, as arrays that broadcast to ``vol_shape``.
+
+    The cuts vary with ``y`` alone (the coronal plane) or are simple in
+    ``z`` (the endplates), so the costly terms are evaluated on a plane of
+    the grid, not on every point.
+    """
+    nz, ny, nx = vol_shape
+    x = origin[0] + np.arange(nx) * spacing[0]
+    y = origin[1] + np.arange(ny) * spacing[1]
+    z = (origin[2] + np.arange(nz) * spacing[2])[:, None, None]
+    xx, yy = np.meshgrid(x, y)
+    return _cut_fields(shape, xx[None], yy[None], z)
+
+
+def _contour_part(key, vol, lo, step, shape, box):
+    """Contour one part from the whole's sampled volume, within ``box``."""
+    sub, origin = _sub_volume(vol, lo, step, box)
+    part = _combine(key, sub, *_grid_cuts(shape, sub.shape, origin, step))
+    return contour_volume(part, origin, step)
+
+
 @functools.lru_cache(maxsize=48)
 def local_bone_meshes(shape: VertebraShape, spacing: float) -> dict[str, pv.PolyData]:
     """The bony parts of ``shape`` in its local frame (cached; do not modify).
+
+    The whole vertebra is sampled once for body and arch, exactly only where
+    the surface of one of them can be; each endplate gets a grid of its own
+    that is fine across the plate.
 
     Returns
     -------
@@ -111,32 +156,34 @@ def local_bone_meshes(shape: VertebraShape, spacing: float) -> dict[str, pv.Poly
         "arch": …}``.
     """
     whole = vertebra_field(shape)
+
+    def parts_of(*keys):
+        def surfaces(p, values):
+            cuts = _cuts(shape, p)
+            return [_combine(key, values, *cuts) for key in keys]
+
+        return surfaces
+
     bounds = local_bounds(shape)
     step = np.full(3, float(spacing))
     lo = np.asarray(bounds[0::2], float) - 2 * step
     hi = np.asarray(bounds[1::2], float) + 2 * step
-    vol = sample(whole, lo, hi, step)
-    pts = grid_points(vol.shape, lo, step)
-    cuts = [c.reshape(vol.shape).astype(np.float32) for c in _cuts(shape, pts)]
+    vol = sample(whole, lo, hi, step, surfaces=parts_of("body", "arch"))
     yb = body_arch_boundary(shape)
     x0, x1, y0, y1, z0, z1 = bounds
-    boxes = {"body": (x0, x1, y0, yb + 1, z0, z1), "arch": (x0, x1, yb - 1, y1, z0, z1)}
-    meshes: dict[str, pv.PolyData] = {}
-    for key, box in boxes.items():
-        part = _combine(key, vol, *cuts)
-        sub, origin = _sub_volume(part, lo, step, box)
-        meshes[key] = contour_volume(sub, origin, step)
+    meshes = {
+        "body": _contour_part("body", vol, lo, step, shape, (x0, x1, y0, yb + 1, z0, z1)),
+        "arch": _contour_part("arch", vol, lo, step, shape, (x0, x1, yb - 1, y1, z0, z1)),
+    }
+    ep_step = np.array([spacing, spacing, min(spacing, ENDPLATE_SPACING)])
     for side in ("superior", "inferior"):
         key = f"endplate.{side}"
-        ep_step = np.array([spacing, spacing, min(spacing, ENDPLATE_SPACING)])
         box = _endplate_box(shape, side)
         elo = np.asarray(box[0::2], float) - 2 * ep_step
         ehi = np.asarray(box[1::2], float) + 2 * ep_step
-
-        def field(p, key=key):
-            return _combine(key, whole(p), *_cuts(shape, p))
-
-        meshes[key] = contour_volume(sample(field, elo, ehi, ep_step), elo, ep_step)
+        evol = sample(whole, elo, ehi, ep_step, surfaces=parts_of(key))
+        part = _combine(key, evol, *_grid_cuts(shape, evol.shape, elo, ep_step))
+        meshes[key] = contour_volume(part, elo, ep_step)
     return {key: meshes[key] for key in PARTS}
 
 

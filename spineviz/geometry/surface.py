@@ -68,10 +68,15 @@ def contour_volume(vol: np.ndarray, origin, spacing, *, smooth_iterations: int =
         sl = [slice(None)] * 3
         sl[axis] = [0, -1]
         vol[tuple(sl)] = np.maximum(vol[tuple(sl)], pad)
+    # A grid value of exactly zero would put the vertices of several edges on
+    # one grid point (coincident points, degenerate triangles).  Nudged just
+    # outside (the side flying edges counts zero on anyway), every vertex is
+    # distinct, so the merged triangle mesh needs no cleaning pass.
+    vol[vol == 0.0] = 1e-3 * pad
     grid = pv.ImageData(dimensions=np.array(vol.shape[::-1]), spacing=tuple(spacing), origin=tuple(origin))
     grid.point_data["d"] = vol.ravel()
     surf = grid.contour([0.0], scalars="d", method="flying_edges", compute_normals=False)
-    surf = surf.clean().triangulate()
+    surf = surf.triangulate()
     surf.point_data.clear()
     if surf.n_cells == 0:
         return surf
@@ -96,7 +101,7 @@ LIPSCHITZ = 1.2
 """Safety factor on how fast a field may change per mm of distance."""
 
 
-def sample(field: Field, lo, hi, spacing) -> np.ndarray:
+def sample(field: Field, lo, hi, spacing, *, surfaces=None) -> np.ndarray:
     """Values of ``field`` on a regular grid, exact only near the surface.
 
     A coarse pass (every ``BLOCK``-th point) finds the cells that can hold
@@ -105,6 +110,26 @@ def sample(field: Field, lo, hi, spacing) -> np.ndarray:
     cannot change sign inside it, so the contour is the same as from a full
     evaluation, at a fraction of the cost.
 
+    Parameters
+    ----------
+    field : callable
+        Signed distance bound, ``(N, 3) -> (N,)``, changing by at most
+        :data:`LIPSCHITZ` mm per mm.
+    lo, hi : (3,) float
+        Corners of the grid.
+    spacing : float or (3,) float
+        Grid step.
+    surfaces : callable, optional
+        ``(points, values) -> list of (N,) arrays``: the solids whose
+        surfaces the caller will contour from the sample, given the points
+        and the field's values there (typically the field cut by cheap
+        analytic fields; each must change by at most :data:`LIPSCHITZ` mm
+        per mm).  Values are then exact only in the cells where one of them
+        can have its surface, the narrowest band that keeps those contours
+        right.  Without it, every cell with a corner near the field's own
+        surface is exact: a wider band that suits callers that combine the
+        volume with other fields afterwards.
+
     Returns
     -------
     (nz, ny, nx) float32 ndarray
@@ -112,25 +137,57 @@ def sample(field: Field, lo, hi, spacing) -> np.ndarray:
     """
     lo = np.asarray(lo, float)
     spacing = np.broadcast_to(np.asarray(spacing, float), (3,))
+    if surfaces is None:
+        n_cells = np.maximum(np.ceil((np.asarray(hi, float) - lo) / (spacing * BLOCK)).astype(int), 1)
+        return _sample(field, lo, n_cells * BLOCK, spacing, None, 1)
+    # The coarse pass is itself sampled near the surfaces only, over a few
+    # levels, so far from the surfaces just every 2**LEVELS-th point is evaluated.
+    # The grid grows to whole coarsest cells and is cropped back afterwards:
+    # the same points as without ``surfaces``.
+    unit = BLOCK**LEVELS
+    n_coarsest = np.maximum(np.ceil((np.asarray(hi, float) - lo) / (spacing * unit)).astype(int), 1)
+    n_cells = np.maximum(np.ceil((np.asarray(hi, float) - lo) / (spacing * BLOCK)).astype(int), 1)
+    values = _sample(field, lo, n_coarsest * unit, spacing, surfaces, LEVELS)
+    nz, ny, nx = n_cells[::-1] * BLOCK + 1
+    return np.ascontiguousarray(values[:nz, :ny, :nx])
+
+
+LEVELS = 3
+"""Grid levels of :func:`sample` when the surfaces are named (steps of 1, 2, 4 and 8 spacings)."""
+
+
+def _sample(field: Field, lo: np.ndarray, n_fine: np.ndarray, spacing: np.ndarray, surfaces, levels: int):
+    """:func:`sample` on ``n_fine + 1`` points per axis (``n_fine`` divisible by ``BLOCK**levels``)."""
+    n_cells = n_fine // BLOCK
     step = spacing * BLOCK
-    n_cells = np.maximum(np.ceil((np.asarray(hi, float) - lo) / step).astype(int), 1)
-    coarse_axes = [lo[a] + np.arange(n_cells[a] + 1) * step[a] for a in range(3)]
-    cz, cy, cx = np.meshgrid(coarse_axes[2], coarse_axes[1], coarse_axes[0], indexing="ij")
-    coarse = field(np.c_[cx.ravel(), cy.ravel(), cz.ravel()]).reshape(cz.shape)
+    coarse_shape = tuple(n_cells[::-1] + 1)
+    if levels > 1:
+        coarse = _sample(field, lo, n_cells, step, surfaces, levels - 1)
+        coarse_points = grid_points(coarse_shape, lo, step)
+    else:
+        coarse_points = grid_points(coarse_shape, lo, step)
+        coarse = field(coarse_points).reshape(coarse_shape).astype(np.float32)
 
-    corner_min = np.abs(coarse)
-    near = np.zeros(tuple(n_cells[::-1]), bool)
     threshold = LIPSCHITZ * float(np.linalg.norm(step))
-    for dk in (0, 1):
-        for dj in (0, 1):
-            for di in (0, 1):
-                sl = corner_min[dk : dk + n_cells[2], dj : dj + n_cells[1], di : di + n_cells[0]]
-                near |= sl < threshold
-
-    fine_shape = tuple(n_cells[::-1] * BLOCK + 1)
-    # Outside the band every point takes its cell's corner value (same sign).
-    values = np.repeat(np.repeat(np.repeat(coarse.astype(np.float32), BLOCK, 0), BLOCK, 1), BLOCK, 2)
-    values = np.ascontiguousarray(values[: fine_shape[0], : fine_shape[1], : fine_shape[2]])
+    fine_shape = tuple(n_fine[::-1] + 1)
+    if surfaces is None:
+        near = _cells_with_a_corner_below(np.abs(coarse), n_cells, threshold)
+        # Outside the band every point takes its cell's corner value (same sign).
+        values = np.repeat(np.repeat(np.repeat(coarse, BLOCK, 0), BLOCK, 1), BLOCK, 2)
+        values = np.ascontiguousarray(values[: fine_shape[0], : fine_shape[1], : fine_shape[2]])
+    else:
+        near = np.zeros(tuple(n_cells[::-1]), bool)
+        for part in surfaces(coarse_points, coarse.ravel()):
+            near |= _cells_that_can_hold_zero(np.abs(part).reshape(coarse_shape), n_cells, threshold)
+        # A cell that holds no surface has one sign throughout; its new points
+        # take that sign with its largest corner magnitude, so that the next
+        # level does not mistake them for points near a surface.
+        corners = _corners(coarse, n_cells)
+        largest = np.maximum.reduce([np.abs(v) for v in corners.values()])
+        fill = np.copysign(largest, corners[(0, 0, 0)])
+        values = np.repeat(np.repeat(np.repeat(fill, BLOCK, 0), BLOCK, 1), BLOCK, 2)
+        values = np.pad(values, [(0, 1)] * 3, mode="edge")
+        values[::BLOCK, ::BLOCK, ::BLOCK] = coarse
     mask = np.zeros(fine_shape, bool)
     mask[:-1, :-1, :-1] = np.repeat(np.repeat(np.repeat(near, BLOCK, 0), BLOCK, 1), BLOCK, 2)
     mask[1:] |= mask[:-1].copy()
@@ -140,6 +197,40 @@ def sample(field: Field, lo, hi, spacing) -> np.ndarray:
     pts = np.c_[lo[0] + i * spacing[0], lo[1] + j * spacing[1], lo[2] + k * spacing[2]]
     values[k, j, i] = field(pts)
     return values
+
+
+def _corners(values: np.ndarray, n_cells):
+    """The eight ``(nz, ny, nx)`` corner views of the cells of a node array."""
+    return {
+        (dk, dj, di): values[dk : dk + n_cells[2], dj : dj + n_cells[1], di : di + n_cells[0]]
+        for dk in (0, 1)
+        for dj in (0, 1)
+        for di in (0, 1)
+    }
+
+
+def _cells_with_a_corner_below(distance: np.ndarray, n_cells, threshold: float) -> np.ndarray:
+    near = np.zeros(tuple(n_cells[::-1]), bool)
+    for view in _corners(distance, n_cells).values():
+        near |= view < threshold
+    return near
+
+
+def _cells_that_can_hold_zero(distance: np.ndarray, n_cells, threshold: float) -> np.ndarray:
+    """Cells whose corner values allow a zero inside, for a field of slope ≤ ``threshold / diagonal``.
+
+    A zero at ``x`` in the cell bounds each corner value by the slope times
+    ``|x - c|``; for two opposite corners ``|x - c|² + |x - c'|²`` is at
+    most the squared diagonal, which is the sharper test of the two.
+    """
+    corners = _corners(distance, n_cells)
+    t2 = threshold * threshold
+    near = np.ones(tuple(n_cells[::-1]), bool)
+    for dk, dj, di in ((0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1)):
+        a = corners[(dk, dj, di)]
+        b = corners[(1 - dk, 1 - dj, 1 - di)]
+        near &= a * a + b * b <= t2
+    return near
 
 
 # ---------------------------------------------------------------------------
