@@ -220,21 +220,25 @@ def flavum_field(place: Placement, disc: str) -> sdf.Field:
         sheet = np.maximum.reduce(
             [sdf.slab(y, y_front, y_front + th), np.abs(x) - half_x, sdf.slab(z, bottom[2], top[2])]
         )
-        return np.maximum.reduce([sheet, *(-_as_distance(b, p) for b in bones)])
+        return np.maximum.reduce([sheet, *(-_as_distance(b, p, above=sheet) for b in bones)])
 
     return _culled(exact, box, frame.to_local, floor=1.0)
 
 
-def _as_distance(field: sdf.Field, p: np.ndarray, *, band: float = 1.5, h: float = 0.05) -> np.ndarray:
+def _as_distance(
+    field: sdf.Field, p: np.ndarray, *, above: np.ndarray, band: float = 1.5, h: float = 0.05
+) -> np.ndarray:
     """``field`` divided by its slope where that exceeds 1, within ``band`` mm of its zero level.
 
     The flavum is cut to the bone: a bone field steeper than a distance
     (blended arch primitives) would make the flavum's field steeper too,
     which the contouring cannot take.  The first-order distance
     ``d / |grad d|`` keeps the zero level and has slope about 1 there.
+    Only where ``-field`` can win a maximum with ``above`` (dividing moves
+    the value toward 0): elsewhere the value is not used and left as is.
     """
     d = field(p)
-    near = np.abs(d) < band
+    near = (np.abs(d) < band) & ((above < 0) | (-d >= above))
     if near.any():
         q = p[near]
         grad = np.stack([(field(q + h * e) - field(q - h * e)) / (2 * h) for e in np.eye(3)], axis=1)
