@@ -467,7 +467,9 @@ class SpineVizApp(TrameApp):
         }
         self._style_actors()
         width, height = self.presenter.plotter.window_size
-        self.presenter.set_camera(scene_pose(scene, self.source.parts(self.conditions), aspect=width / height))
+        self.presenter.set_camera(
+            scene_pose(scene, self.source.parts(self.conditions), aspect=width / height)
+        )
         self._caption_tour()
         self._push()
         return index

@@ -29,8 +29,10 @@ CSS = """
   background: rgba(255,255,255,.8); padding: 2px 8px; border-radius: 6px; }
 .sv-pick { position: absolute; left: 12px; bottom: 12px; max-width: min(420px, 90%); z-index: 3; }
 .sv-note { font-size: .8rem; opacity: .8; }
-.sv-tour { position: absolute; top: 8px; right: 8px; max-width: min(460px, 94%); z-index: 3; }
 .sv-sources { font-size: .75rem; opacity: .75; }
+.sv-tour { position: absolute; top: 8px; right: 8px; max-width: min(460px, 94%); z-index: 3;
+  max-height: calc(100% - 16px); overflow-y: auto; }
+
 .sv-presenter .v-btn { min-height: 56px !important; font-size: 1.1rem; }
 .sv-presenter .v-label, .sv-presenter .v-field { font-size: 1.15rem; }
 @media (max-width: 600px) {
@@ -319,13 +321,40 @@ def build_ui(app: SpineVizApp):
                 _structures_panel()
                 _view_panel()
             html.Div("{{ t.education }}", classes="sv-note pa-3", id="education")
-        with layout.content, v3.VContainer(fluid=True, classes="pa-0 fill-height"):
+        with (
+            layout.content,
+            v3.VContainer(fluid=True, classes="pa-0 fill-height", style="position: relative"),
+        ):
             with html.Div(classes="sv-views"):
                 with html.Div(v_show="compare", classes="sv-view", id="view-healthy"):
                     healthy = _view(app, app.healthy, "view_healthy", "{{ t.healthy }}")
                 with html.Div(classes="sv-view", id="view-main"):
                     main = _view(app, app.presenter, "view_main", "{{ compare ? t.current : '' }}")
                 app.views = [main, healthy]
+            with v3.VCard(v_if="tour_index >= 0", classes="sv-tour", elevation=4, id="tour-card"):
+                v3.VCardTitle("{{ tour_title }}", classes="text-subtitle-1 text-wrap")
+                v3.VCardSubtitle("{{ tour_index + 1 }} / {{ tour_count }}")
+                v3.VCardText("{{ tour_caption }}")
+                v3.VCardText(
+                    "{{ t.sources }}: {{ tour_sources.join(' · ') }}",
+                    v_if="tour_sources && tour_sources.length",
+                    classes="sv-sources pt-0",
+                )
+                with v3.VCardActions():
+                    v3.VBtn(
+                        "{{ t.previous }}",
+                        click="trigger('tour_step', [-1])",
+                        disabled=("tour_index <= 0",),
+                        id="tour-back",
+                    )
+                    v3.VBtn(
+                        "{{ t.next }}",
+                        click="trigger('tour_step', [1])",
+                        disabled=("tour_index >= tour_count - 1",),
+                        id="tour-next",
+                    )
+                    v3.VSpacer()
+                    v3.VBtn("{{ t.close }}", click="trigger('tour_close')", id="tour-close")
             with v3.VCard(v_if="picked_title", classes="sv-pick", elevation=4, id="picked"):
                 v3.VCardTitle("{{ picked_title }}", classes="text-subtitle-1")
                 v3.VCardText("{{ picked_text }}")

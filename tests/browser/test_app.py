@@ -120,3 +120,15 @@ def test_malformed_state_message_does_not_crash_the_server(served, page, message
     wait_changed(page, before)
     assert "refused a value from the browser" in served.log_text()
     assert served.process.poll() is None
+
+
+def test_tour_steps_with_buttons_and_arrow_keys(served, page):
+    before = open_app(page, served.url)
+    page.locator("#tour").click()
+    card = page.locator("#tour-card")
+    expect(card).to_contain_text("1 /")
+    page.keyboard.press("ArrowRight")
+    expect(card).to_contain_text("2 /")
+    wait_changed(page, before)
+    page.locator("#tour-close").click()
+    expect(card).to_have_count(0)
