@@ -297,7 +297,7 @@ class SpineVizApp(TrameApp):
             group = group_of(name) or "findings"
             shown = self.view.visible.get(group, True) and name not in self._scene_hidden
             actor.SetVisibility(bool(shown))
-            base = presenter.looks[name].opacity if name in presenter.looks else appearance(name).opacity
+            base = presenter.looks[name].opacity
             actor.prop.opacity = base * float(self.view.opacity.get(group, 1.0))
         if presenter is self.presenter and self.view.compare:
             self._style_actors(self.healthy)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -95,7 +96,7 @@ def test_screenshot_download_is_a_png_of_the_view(served, page):
     open_app(page, served.url)
     with page.expect_download() as info:
         page.locator("#screenshot").click()
-    data = open(info.value.path(), "rb").read()
+    data = Path(info.value.path()).read_bytes()
     image = Image.open(io.BytesIO(data))
     assert image.format == "PNG"
     view = page.locator("#view-main").bounding_box()
