@@ -26,8 +26,8 @@ from pathlib import Path
 
 PEELING_VARIANTS = (
     # (label, anti-aliasing, number of peels (0 = off), occlusion ratio)
-    # Culled back faces keep translucent layers few: 2 peels already match 8
-    # within 8 of 255 levels; an occlusion ratio of 0.1 leaves stray pixels (33–46 levels off).
+    # Translucent layers are few: 2 peels already match 8 within 8 of 255
+    # levels; an occlusion ratio of 0.1 leaves stray pixels (33–46 levels off).
     ("fxaa, 2 peels", "fxaa", 2, 0.0),
     ("fxaa, 4 peels, occlusion 0.1", "fxaa", 4, 0.1),
 )
@@ -49,7 +49,12 @@ def main() -> None:
     from PIL import Image
 
     from spineviz.geometry.model import build_model
-    from spineviz.render.scene import ANTI_ALIASING, DEFAULT_ANTI_ALIASING, ScenePresenter
+    from spineviz.render.scene import (
+        ANTI_ALIASING,
+        DEFAULT_ANTI_ALIASING,
+        DEFAULT_DEPTH_PEELING,
+        ScenePresenter,
+    )
 
     t = time.perf_counter()
     model = build_model("L4-L5", detail=args.detail)
@@ -58,10 +63,14 @@ def main() -> None:
     )
     configs: list[tuple[str, dict, tuple[int, float] | None]] = []
     for aa in ANTI_ALIASING:
-        default = " (default)" if aa == DEFAULT_ANTI_ALIASING else ""
-        configs.append((f"aa={aa}, depth peeling{default}", {"anti_aliasing": aa}, None))
-        configs.append((f"aa={aa}, no depth peeling", {"anti_aliasing": aa, "depth_peeling": False}, None))
-    configs += [(label, {"anti_aliasing": aa}, (n, ratio)) for label, aa, n, ratio in PEELING_VARIANTS]
+        for peeling in (True, False):
+            default = " (default)" if (aa, peeling) == (DEFAULT_ANTI_ALIASING, DEFAULT_DEPTH_PEELING) else ""
+            label = f"aa={aa}, {'depth peeling' if peeling else 'no peeling (OIT)'}{default}"
+            configs.append((label, {"anti_aliasing": aa, "depth_peeling": peeling}, None))
+    configs += [
+        (label, {"anti_aliasing": aa, "depth_peeling": True}, (n, ratio))
+        for label, aa, n, ratio in PEELING_VARIANTS
+    ]
 
     scenes, setups = [], []
     for _, kwargs, peeling in configs:
@@ -92,7 +101,7 @@ def main() -> None:
     print(f"after:  {load()}")
     for (label, _, _), f, c, w, setup in zip(configs, frames, cpu, writes, setups, strict=True):
         print(
-            f"{width}x{height} {label:32s}: frame {statistics.median(f):.3f} s "
+            f"{width}x{height} {label:42s}: frame {statistics.median(f):.3f} s "
             f"(median of {args.repeat}, min {min(f):.3f}), cpu {statistics.median(c):.3f} s, "
             f"png {statistics.median(w):.3f} s, set-up {setup:.2f} s"
         )

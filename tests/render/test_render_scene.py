@@ -160,17 +160,30 @@ def test_bad_render_options_name_the_field(tmp_path, kwargs, field):
         scene_module.render_png({"L4.body": pv.Sphere()}, tmp_path / "a.png", **kwargs)
 
 
-def test_depth_peeling_runs_only_while_something_translucent_is_visible(view):
-    renderer = view.plotter.renderer
-    view.screenshot("lateral")
-    assert view.shows_translucent()
-    assert renderer.GetUseDepthPeeling()
-    view.set_visible(lambda name: not view.looks[name].translucent)
-    opaque = view.screenshot("lateral")
-    assert not view.shows_translucent()
-    assert not renderer.GetUseDepthPeeling()
-    # Same picture as with peeling on: nothing translucent is left to order.
-    renderer.SetUseDepthPeeling(True)
-    view.plotter.render()
-    peeled = view.plotter.screenshot(return_img=True)
-    assert np.abs(opaque.astype(int) - peeled.astype(int)).mean() < 0.5
+def test_depth_peeling_runs_only_while_something_translucent_is_visible(model):
+    with scene_module.ScenePresenter(size=(200, 200), depth_peeling=True) as view:
+        view.update(model.parts)
+        renderer = view.plotter.renderer
+        view.screenshot("lateral")
+        assert view.shows_translucent()
+        assert renderer.GetUseDepthPeeling()
+        view.set_visible(lambda name: not view.looks[name].translucent)
+        opaque = view.screenshot("lateral")
+        assert not view.shows_translucent()
+        assert not renderer.GetUseDepthPeeling()
+        # Same picture as with peeling on: nothing translucent is left to order.
+        renderer.SetUseDepthPeeling(True)
+        view.plotter.render()
+        peeled = view.plotter.screenshot(return_img=True)
+        assert np.abs(opaque.astype(int) - peeled.astype(int)).mean() < 0.5
+
+
+def test_blended_translucency_matches_depth_peeling(model, scene):
+    # The default draws translucent parts in one order-independent pass; with
+    # back faces culled that must look like exact depth peeling.
+    assert not scene.depth_peeling
+    with scene_module.ScenePresenter(size=scene.size, depth_peeling=True) as peeled:
+        peeled.update(model.parts)
+        exact = peeled.screenshot("oblique").astype(float)
+    blended = scene.screenshot("oblique").astype(float)
+    assert np.abs(exact - blended).mean() < 1.0
