@@ -158,8 +158,8 @@ def local_bone_meshes(shape: VertebraShape, spacing: float) -> dict[str, pv.Poly
     whole = vertebra_field(shape)
 
     def parts_of(*keys):
-        def surfaces(p, values):
-            cuts = _cuts(shape, p)
+        def surfaces(values, origin, step):
+            cuts = _grid_cuts(shape, values.shape, origin, step)
             return [_combine(key, values, *cuts) for key in keys]
 
         return surfaces

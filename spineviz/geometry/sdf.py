@@ -202,31 +202,60 @@ def plate(
     their blade-like taper.  Every edge is rounded by ``radius``; a radius
     close to the half thickness turns the cross-section into an oval.
 
-    Returns a distance bound (exact for an untapered plate).
+    Returns a distance bound (exact for an untapered plate).  To evaluate
+    one plate many times, make a :class:`Plate` once.
     """
-    a = np.asarray(a, float)
-    b = np.asarray(b, float)
-    axis = b - a
-    length = float(np.linalg.norm(axis))
-    axis = axis / length
-    u = np.asarray(up, float)
-    u = u - (u @ axis) * axis
-    u = u / np.linalg.norm(u)
-    w = np.cross(axis, u)
-    q = points - (a + b) / 2
-    s = q @ axis
-    t = np.clip(s / length + 0.5, 0.0, 1.0)
-    ha, hb = np.broadcast_to(np.asarray(half_height, float), (2,))
-    ta, tb = np.broadcast_to(np.asarray(half_thickness, float), (2,))
-    h = ha + (hb - ha) * t
-    th = tb if ta == tb else ta + (tb - ta) * t
-    r = radius
-    dx = np.abs(s) - (length / 2 - r)
-    dy = np.abs(q @ u) - (h - r)
-    dz = np.abs(q @ w) - (th - r)
-    outside = np.sqrt(np.maximum(dx, 0) ** 2 + np.maximum(dy, 0) ** 2 + np.maximum(dz, 0) ** 2)
-    inside = np.minimum(np.maximum(np.maximum(dx, dy), dz), 0.0)
-    return outside + inside - r
+    return Plate.make(a, b, up=up, half_height=half_height, half_thickness=half_thickness, radius=radius)(
+        points
+    )
+
+
+class Plate:
+    """:func:`plate` with its frame worked out once (for fields evaluated often).
+
+    Attributes ``lo`` and ``hi`` bound the solid (for :func:`culled`).
+    """
+
+    __slots__ = ("center", "frame", "half_length", "height", "hi", "lo", "radius", "thickness")
+
+    @classmethod
+    def make(cls, a, b, *, up, half_height, half_thickness, radius: float) -> Plate:
+        a = np.asarray(a, float)
+        b = np.asarray(b, float)
+        axis = b - a
+        length = float(np.linalg.norm(axis))
+        axis = axis / length
+        u = np.asarray(up, float)
+        u = u - (u @ axis) * axis
+        u = u / np.linalg.norm(u)
+        self = cls()
+        self.center = (a + b) / 2
+        # Rows: along the plate, its height, its thickness.
+        self.frame = np.stack([axis, u, np.cross(axis, u)])
+        self.half_length = length / 2
+        self.height = tuple(float(v) for v in np.broadcast_to(np.asarray(half_height, float), (2,)))
+        self.thickness = tuple(float(v) for v in np.broadcast_to(np.asarray(half_thickness, float), (2,)))
+        self.radius = float(radius)
+        extent = max(*self.height, *self.thickness)
+        self.lo = np.minimum(a, b) - extent
+        self.hi = np.maximum(a, b) + extent
+        return self
+
+    def __call__(self, points: np.ndarray) -> np.ndarray:
+        q = points - self.center
+        # One contiguous column per axis (a (N, 3) product's columns are strided).
+        s, qu, qw = (q @ axis for axis in self.frame)
+        r = self.radius
+        (ha, hb), (ta, tb) = self.height, self.thickness
+        t = np.clip(s * (0.5 / self.half_length) + 0.5, 0.0, 1.0)
+        dx = np.abs(s) - (self.half_length - r)
+        dy = np.abs(qu) - ((ha - r) + (hb - ha) * t)
+        dz = np.abs(qw) - ((ta - r) + (tb - ta) * t) if ta != tb else np.abs(qw) - (ta - r)
+        inside = np.minimum(np.maximum(np.maximum(dx, dy), dz), 0.0)
+        dx = np.maximum(dx, 0.0)
+        dy = np.maximum(dy, 0.0)
+        dz = np.maximum(dz, 0.0)
+        return np.sqrt(dx * dx + dy * dy + dz * dz) + inside - r
 
 
 def box_distance(points: np.ndarray, lo, hi) -> np.ndarray:

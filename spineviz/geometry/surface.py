@@ -120,15 +120,16 @@ def sample(field: Field, lo, hi, spacing, *, surfaces=None) -> np.ndarray:
     spacing : float or (3,) float
         Grid step.
     surfaces : callable, optional
-        ``(points, values) -> list of (N,) arrays``: the solids whose
-        surfaces the caller will contour from the sample, given the points
-        and the field's values there (typically the field cut by cheap
-        analytic fields; each must change by at most :data:`LIPSCHITZ` mm
-        per mm).  Values are then exact only in the cells where one of them
-        can have its surface, the narrowest band that keeps those contours
-        right.  Without it, every cell with a corner near the field's own
-        surface is exact: a wider band that suits callers that combine the
-        volume with other fields afterwards.
+        ``(values, origin, spacing) -> list of arrays``: the solids whose
+        surfaces the caller will contour from the sample, given the field's
+        values on a (coarser) grid as a ``[k, j, i]`` volume, its first
+        point and its step; each array must broadcast to ``values``
+        (typically the field cut by cheap analytic fields, each changing by
+        at most :data:`LIPSCHITZ` mm per mm).  Values are then exact only in
+        the cells where one of them can have its surface, the narrowest band
+        that keeps those contours right.  Without it, every cell with a
+        corner near the field's own surface is exact: a wider band that
+        suits callers that combine the volume with other fields afterwards.
 
     Returns
     -------
@@ -163,10 +164,8 @@ def _sample(field: Field, lo: np.ndarray, n_fine: np.ndarray, spacing: np.ndarra
     coarse_shape = tuple(n_cells[::-1] + 1)
     if levels > 1:
         coarse = _sample(field, lo, n_cells, step, surfaces, levels - 1)
-        coarse_points = grid_points(coarse_shape, lo, step)
     else:
-        coarse_points = grid_points(coarse_shape, lo, step)
-        coarse = field(coarse_points).reshape(coarse_shape).astype(np.float32)
+        coarse = field(grid_points(coarse_shape, lo, step)).reshape(coarse_shape).astype(np.float32)
 
     threshold = LIPSCHITZ * float(np.linalg.norm(step))
     fine_shape = tuple(n_fine[::-1] + 1)
@@ -177,8 +176,8 @@ def _sample(field: Field, lo: np.ndarray, n_fine: np.ndarray, spacing: np.ndarra
         values = np.ascontiguousarray(values[: fine_shape[0], : fine_shape[1], : fine_shape[2]])
     else:
         near = np.zeros(tuple(n_cells[::-1]), bool)
-        for part in surfaces(coarse_points, coarse.ravel()):
-            near |= _cells_that_can_hold_zero(np.abs(part).reshape(coarse_shape), n_cells, threshold)
+        for part in surfaces(coarse, lo, step):
+            near |= _cells_that_can_hold_zero(np.abs(np.broadcast_to(part, coarse_shape)), n_cells, threshold)
         # A cell that holds no surface has one sign throughout; its new points
         # take that sign with its largest corner magnitude, so that the next
         # level does not mistake them for points near a surface.

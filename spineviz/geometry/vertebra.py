@@ -22,6 +22,7 @@ lumbar surface (see ``meshes/README.md``).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -471,110 +472,134 @@ def arch_landmarks(shape: VertebraShape) -> ArchLandmarks:
     )
 
 
-def _plate_box(a, b, extent):
-    lo = np.minimum(a, b) - extent
-    hi = np.maximum(a, b) + extent
-    return lo, hi
+@dataclass(frozen=True)
+class _Piece:
+    """Internal: one piece of the arch, blended into the pieces before it.
+
+    ``plates`` are united with rounded creases of ``inner`` mm (the spinous
+    process and its tip); ``cut``, if any, trims the piece (a facet joint).
+    """
+
+    plates: tuple
+    blend: float
+    cut: object = None
+    inner: float = 0.0
+
+    @property
+    def lo(self) -> np.ndarray:
+        return np.min([pl.lo for pl in self.plates], axis=0)
+
+    @property
+    def hi(self) -> np.ndarray:
+        return np.max([pl.hi for pl in self.plates], axis=0)
+
+    def __call__(self, q: np.ndarray) -> np.ndarray:
+        if len(self.plates) == 1:
+            d = self.plates[0](q)
+        else:
+            d = sdf.culled(q, self.plates[0], self.plates[0].lo, self.plates[0].hi, CULL)
+            for pl in self.plates[1:]:
+                d = sdf.smooth_union(d, sdf.culled(q, pl, pl.lo, pl.hi, CULL), self.inner)
+        return d if self.cut is None else sdf.smooth_intersect(d, self.cut(q), 1.0)
 
 
-def _plate(p, a, b, up, hh, ht, r, margin, cut=None):
-    """A culled :func:`.sdf.plate`, optionally intersected with ``cut``."""
-    hh = np.broadcast_to(np.asarray(hh, float), (2,))
-    ht = np.broadcast_to(np.asarray(ht, float), (2,))
-    lo, hi = _plate_box(a, b, max(hh.max(), ht.max()))
-
-    def primitive(q):
-        d = sdf.plate(q, a, b, up=up, half_height=hh, half_thickness=ht, radius=r)
-        return d if cut is None else sdf.smooth_intersect(d, cut(q), 1.0)
-
-    return sdf.culled(p, primitive, lo, hi, margin)
+def _plate(a, b, up, hh, ht, r) -> sdf.Plate:
+    return sdf.Plate.make(a, b, up=up, half_height=hh, half_thickness=ht, radius=r)
 
 
 BLEND = 3.0
 """Blend radius (mm) where arch pieces meet: fillets, not seams."""
 
 CULL = 10.0
-"""Beyond this distance (mm) from its bounding box a primitive is not
-evaluated (:func:`.sdf.culled`): more than any blend radius, and more than
-the narrow band of the contouring grid at the default detail."""
+"""Beyond this distance (mm) from its bounding box a piece is not evaluated
+and does not change the field (see :func:`_side_field`): more than any blend
+radius, so every value within ``CULL - BLEND`` of the surface is exact."""
+
+
+def _joint_cuts(shape: VertebraShape):
+    """Fields that keep each articular process to its own side of its joint surface.
+
+    Negative on the superior process's side of the joint above and on the
+    inferior process's side of the joint below; ``None`` where there is no joint.
+    """
+    sup, inf = shape.facet_superior, shape.facet_inferior
+    sup_cut = None if sup is None else (lambda q: sup.gap / 2 - sup.field(q))
+    inf_cut = None if inf is None else (lambda q: inf.field(q) + inf.gap / 2)
+    return sup_cut, inf_cut
+
+
+def _pieces(shape: VertebraShape) -> list[_Piece]:
+    """The pieces of one (+x) side of the arch including the midline ones, in blending order."""
+    pl = _plan(shape)
+    hp = shape.posterior_height / 2
+    sup_cut, inf_cut = _joint_cuts(shape)
+    a, b, hh, ht, r = pl.pedicle
+    pieces = [_Piece((_plate(a, b, (0, 0, 1), hh, ht, r),), 0.0)]
+    lat, med, ztop, zbot, thick = pl.lamina
+    # The lamina slopes back by ~4 mm from its upper to its lower edge.
+    mid = np.array([0, 0, (ztop + zbot) / 2])
+    lamina = _plate(lat + mid, med + mid, np.array([0.0, -0.2, 1.0]), (ztop - zbot) / 2, thick, 2.5)
+    pieces.append(_Piece((lamina,), BLEND))
+    # Pars interarticularis: the lamina's thick lateral pillar running
+    # down from behind the pedicle to the inferior articular process.
+    top, bottom = pl.pars
+    pieces.append(_Piece((_plate(top, bottom, (1, -0.3, 0), (4.5, 4.0), (4.0, 4.0), 3.5),), BLEND))
+    root, tip = pl.transverse
+    if shape.sacral:
+        # Stub of the sacral ala: a broad wing from the body's side, sloping down.
+        b_ = shape.half_depth
+        ala_root = np.array([shape.half_width * 0.6, b_ * 0.3, -2.0])
+        ala_tip = np.array([shape.transverse_reach - 8.0, b_ * 0.55, -6.0])
+        tp = _plate(ala_root, ala_tip, (0, 0, 1), (hp - 1.0, hp - 4.0), (11.0, 8.0), 5.0)
+    else:
+        tp = _plate(root, tip, (0, -0.15, 1), (4.8, 2.8), (3.0, 2.0), 1.9)
+    pieces.append(_Piece((tp,), BLEND + 1.0))
+    a, b, _, hh, ht, r, t_sup = pl.superior_process
+    pieces.append(_Piece((_plate(a, b, t_sup, hh, ht, r),), BLEND, cut=sup_cut))
+    if pl.inferior_process is not None:
+        a, b, n, hh, ht, r, _ = pl.inferior_process
+        pieces.append(_Piece((_plate(a, b, n, hh, ht, r),), BLEND, cut=inf_cut))
+    root, tip = pl.spinous
+    if shape.sacral:
+        # The first sacral tubercle: a low crest on the fused laminae.
+        crest = _plate(root, root + np.array([0, 6.0, -4.0]), (0, 0, 1), (6.0, 4.0), (2.5, 2.5), 2.0)
+        pieces.append(_Piece((crest,), BLEND))
+    else:
+        hs = shape.spinous_height / 2
+        blade = _plate(root, tip, (0, 0.15, 1), (hp * 0.75, hs), (2.6, 3.4), 2.4)
+        tubercle = _plate(
+            tip + np.array([0, -4.0, 0]), tip + np.array([0, 5.5, 0]), (0, 0, 1), hs * 0.82, 4.0, 3.8
+        )
+        pieces.append(_Piece((blade, tubercle), BLEND, inner=3.0))
+    return pieces
 
 
 def _side_field(shape: VertebraShape) -> sdf.Field:
     """One (+x) side of the arch including the midline pieces."""
-    pl = _plan(shape)
-    hp = shape.posterior_height / 2
-    m = CULL
-    sup_joint = shape.facet_superior
-    inf_joint = shape.facet_inferior
-    # Each articular process keeps to its own side of the joint surface.
-    sup_cut = None if sup_joint is None else (lambda q: sup_joint.gap / 2 - sup_joint.field(q))
-    inf_cut = None if inf_joint is None else (lambda q: inf_joint.field(q) + inf_joint.gap / 2)
+    pieces = _pieces(shape)
+    boxes = [(piece.lo - CULL, piece.hi + CULL) for piece in pieces]
+    sup_cut, inf_cut = _joint_cuts(shape)
     # After the blends, everything of this vertebra near a joint is cut
     # again, so no fillet or neighbouring plate narrows the joint space.
     zones = []
-    if sup_joint is not None:
-        c = np.asarray(sup_joint.centre)
+    if sup_cut is not None:
+        c = np.asarray(shape.facet_superior.centre)
         zones.append((sup_cut, c + np.array([-11.0, -11.0, -12.0]), c + np.array([11.0, 11.0, 14.0])))
-    if inf_joint is not None:
-        c = np.asarray(inf_joint.centre)
+    if inf_cut is not None:
+        c = np.asarray(shape.facet_inferior.centre)
         # Not in front of the joint: the pedicle there stays whole.
         zones.append((inf_cut, c + np.array([-11.0, -6.0, -14.0]), c + np.array([11.0, 11.0, 7.0])))
 
     def field(p: np.ndarray) -> np.ndarray:
-        a, b, hh, ht, r = pl.pedicle
-        d = _plate(p, a, b, (0, 0, 1), hh, ht, r, m)
-
-        lat, med, ztop, zbot, thick = pl.lamina
-        # The lamina slopes back by ~4 mm from its upper to its lower edge.
-        mid_z = (ztop + zbot) / 2
-        half_h = (ztop - zbot) / 2
-        up = np.array([0.0, -0.2, 1.0])
-        lam = _plate(
-            p, lat + np.array([0, 0, mid_z]), med + np.array([0, 0, mid_z]), up, half_h, thick, 2.5, m
-        )
-        d = sdf.smooth_union(d, lam, BLEND)
-
-        # Pars interarticularis: the lamina's thick lateral pillar running
-        # down from behind the pedicle to the inferior articular process.
-        top, bottom = pl.pars
-        pars = _plate(p, top, bottom, (1, -0.3, 0), (4.5, 4.0), (4.0, 4.0), 3.5, m)
-        d = sdf.smooth_union(d, pars, BLEND)
-
-        root, tip = pl.transverse
-        if shape.sacral:
-            tp = _ala(p, shape, m)
-        else:
-            tp = _plate(p, root, tip, (0, -0.15, 1), (4.8, 2.8), (3.0, 2.0), 1.9, m)
-        d = sdf.smooth_union(d, tp, BLEND + 1.0)
-
-        a, b, _, hh, ht, r, _t = pl.superior_process
-        sap = _plate(p, a, b, _t, hh, ht, r, m, cut=sup_cut)
-        d = sdf.smooth_union(d, sap, BLEND)
-
-        if pl.inferior_process is not None:
-            a, b, n, hh, ht, r, _ = pl.inferior_process
-            iap = _plate(p, a, b, n, hh, ht, r, m, cut=inf_cut)
-            d = sdf.smooth_union(d, iap, BLEND)
-
-        root, tip = pl.spinous
-        if shape.sacral:
-            # The first sacral tubercle: a low crest on the fused laminae.
-            sp = _plate(p, root, root + np.array([0, 6.0, -4.0]), (0, 0, 1), (6.0, 4.0), (2.5, 2.5), 2.0, m)
-        else:
-            hs = shape.spinous_height / 2
-            sp = _plate(p, root, tip, (0, 0.15, 1), (hp * 0.75, hs), (2.6, 3.4), 2.4, m)
-            tubercle = _plate(
-                p,
-                tip + np.array([0, -4.0, 0]),
-                tip + np.array([0, 5.5, 0]),
-                (0, 0, 1),
-                hs * 0.82,
-                4.0,
-                3.8,
-                m,
-            )
-            sp = sdf.smooth_union(sp, tubercle, 3.0)
-        d = sdf.smooth_union(d, sp, BLEND)
+        # Far from a piece's box the piece leaves the field alone (the
+        # field stays at most CULL there, below the piece's own distance,
+        # so it remains a lower bound); only nearby points evaluate it.
+        d = np.full(len(p), CULL)
+        x, y, z = p[:, 0], p[:, 1], p[:, 2]
+        for piece, (lo, hi) in zip(pieces, boxes, strict=True):
+            near = (x >= lo[0]) & (x <= hi[0]) & (y >= lo[1]) & (y <= hi[1]) & (z >= lo[2]) & (z <= hi[2])
+            q = p[near]
+            d[near] = sdf.smooth_union(d[near], piece(q), piece.blend) if piece.blend else piece(q)
         for cut, lo, hi in zones:
             d = _zone_cut(p, d, cut, lo, hi)
         return d
@@ -615,15 +640,6 @@ ZONE_ROUND = 2.0
 """Rounding (mm) of the edge where a joint-zone cut ends at its box."""
 
 
-def _ala(p: np.ndarray, shape: VertebraShape, margin: float) -> np.ndarray:
-    """Stub of the sacral ala: a broad wing from the body's side, sloping down."""
-    b = shape.half_depth
-    hp = shape.posterior_height / 2
-    root = np.array([shape.half_width * 0.6, b * 0.3, -2.0])
-    tip = np.array([shape.transverse_reach - 8.0, b * 0.55, -6.0])
-    return _plate(p, root, tip, (0, 0, 1), (hp - 1.0, hp - 4.0), (11.0, 8.0), 5.0, margin)
-
-
 def arch_field(shape: VertebraShape) -> sdf.Field:
     """Pedicles, laminae, spinous, transverse and articular processes."""
     side = _side_field(shape)
@@ -636,8 +652,9 @@ def arch_field(shape: VertebraShape) -> sdf.Field:
     return field
 
 
+@functools.lru_cache(maxsize=64)
 def vertebra_field(shape: VertebraShape) -> sdf.Field:
-    """The whole vertebra: body and arch blended together."""
+    """The whole vertebra: body and arch blended together (one field per shape, reused)."""
     body = body_field(shape)
     arch = arch_field(shape)
     # The body fits in this box (the waist only narrows it, the endplates'

@@ -78,17 +78,18 @@ def test_sampling_near_named_surfaces_keeps_their_contours():
     def ball(q):
         return np.linalg.norm(q, axis=1) - 9.0
 
-    def halves(p, values):
+    def halves(values, origin, spacing):
         # The ball cut by the plane x = 1.3: both halves, as bones.py cuts a vertebra.
-        cut = p[:, 0] - 1.3
+        x = origin[0] + np.arange(values.shape[2]) * spacing[0]
+        cut = x - 1.3
         return [np.maximum(values, cut), np.maximum(values, -cut)]
 
     lo, hi = np.array([-12.0, -12, -12]), np.array([12.0, 12, 12])
+    step = np.ones(3)
     vol = surface.sample(ball, lo, hi, 1.0, surfaces=halves)
-    points = surface.grid_points(vol.shape, lo, 1.0)
-    exact = ball(points).reshape(vol.shape)
+    exact = ball(surface.grid_points(vol.shape, lo, 1.0)).reshape(vol.shape)
     assert vol.shape == surface.sample(ball, lo, hi, 1.0).shape
-    for part, full in zip(halves(points, vol.ravel()), halves(points, exact.ravel()), strict=True):
+    for part, full in zip(halves(vol, lo, step), halves(exact, lo, step), strict=True):
         assert np.array_equal(part < 0, full < 0)
         # Wherever a half's surface can be (within a grid diagonal), its values are exact.
         close = np.abs(full) < np.sqrt(3)
