@@ -170,7 +170,10 @@ def bench_mode(pw, mode: str, n: int) -> None:
         browser.close()
     finally:
         proc.terminate()
-        proc.wait(20)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def bench_sessions(pw, n_max: int, n: int) -> None:
@@ -199,7 +202,10 @@ def bench_sessions(pw, n_max: int, n: int) -> None:
         browser.close()
     finally:
         proc.terminate()
-        proc.wait(30)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def bench_memory(n: int) -> None:

@@ -36,6 +36,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from spineviz.render import offscreen
 
     offscreen.configure_environment()
+    offscreen.begin_check()  # the EGL smoke test runs while trame and the model load
     from trame.app import get_server
 
     from .core import SpineVizApp

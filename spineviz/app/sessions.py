@@ -230,9 +230,17 @@ class SessionManager:
         for session in list(self.sessions.values()):
             if session.process.returncode is None:
                 session.process.terminate()
-        for session in list(self.sessions.values()):
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(session.process.wait(), 10)
+        # A session with a visitor still connected may wait for its websocket
+        # to close; give all of them a few seconds together, then kill.
+        waits = [asyncio.create_task(s.process.wait()) for s in list(self.sessions.values())]
+        if waits:
+            _done, pending = await asyncio.wait(waits, timeout=5)
+            for session in list(self.sessions.values()):
+                if session.process.returncode is None:
+                    with contextlib.suppress(ProcessLookupError):
+                        session.process.kill()
+            if pending:
+                await asyncio.wait(pending, timeout=5)
 
     # ---- web ----------------------------------------------------------------
     async def handle_launch(self, request: web.Request) -> web.Response:
