@@ -31,7 +31,7 @@ from .dimensions import VERTEBRAE, recipe, value
 from .disc import disc_fields, disc_frame, largest_piece
 from .frames import Placement
 from .part_cache import PartCache, kept_table, mirror_symmetric, placement_key
-from .surface import contour
+from .surface import contour, triangles
 from .tubes import centreline, control_fractions, ellipse_distance, grid_slab, nearest_section, spline
 from .vertebra import arch_landmarks, body_field, local_bounds, vertebra_field
 
@@ -54,7 +54,8 @@ def snap_to_field(
     so their vertices stand up to a grid cell off the surface they stand
     for; snapping puts the mesh back on the solid that the field (used for
     voxel labelling and overlap checks) describes.  Moves are capped at
-    ``step`` mm per iteration, so no triangle folds over.
+    ``step`` mm per iteration, and triangles that still fold over (slivers
+    and creases, :func:`_unfold`) are opened up along the surface.
     """
     pts = np.asarray(mesh.points, float).copy()
     h = 0.1
@@ -70,8 +71,64 @@ def snap_to_field(
         length = np.linalg.norm(move, axis=1, keepdims=True)
         pts += move * np.minimum(1.0, step / np.maximum(length, 1e-12))
     out = mesh.copy()
-    out.points = pts
+    out.points = _unfold(pts, triangles(mesh), field)
     return out
+
+
+FOLD_DOT = -0.5
+"""Two triangles sharing an edge whose unit normals' dot product is below
+this are folded over each other (more than 120 degrees apart): no smooth
+soft part has such an edge, and a fold turns the mesh inside out locally,
+so a point beside it is taken as inside by mesh-based distance."""
+
+
+def _edge_faces(tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two triangles beside each interior edge (consecutive uses of one undirected edge)."""
+    e = np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]]), axis=1)
+    f = np.tile(np.arange(len(tri)), 3)
+    order = np.lexsort((e[:, 1], e[:, 0]))
+    e, f = e[order], f[order]
+    same = np.all(e[1:] == e[:-1], axis=1)
+    return f[:-1][same], f[1:][same]
+
+
+def _unit_normals(pts: np.ndarray, tri: np.ndarray) -> np.ndarray:
+    n = np.cross(pts[tri[:, 1]] - pts[tri[:, 0]], pts[tri[:, 2]] - pts[tri[:, 0]])
+    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-300)
+
+
+def _unfold(pts: np.ndarray, tri: np.ndarray, field: sdf.Field, *, rounds: int = 20) -> np.ndarray:
+    """``pts`` with the vertices of folded triangles (:data:`FOLD_DOT`) relaxed until none is left.
+
+    Folds come from slivers: contouring leaves tiny triangles where the
+    surface passes next to a grid point (the lateral and upper ends of the
+    multifidus, nearly tangent to a grid plane), and snapping moves their
+    corners independently by more than their size; at creases (the end of
+    the PLC, the flavum's cut to bone) the one gradient snapping uses points
+    across the crease.  Each round moves the vertices of folded triangles to
+    the mean of their neighbours, along the surface only (the component
+    along the field's gradient is dropped), so they stay on the zero level
+    to second order while the sliver opens up.  Returns a new array.
+    """
+    fa, fb = _edge_faces(tri)
+    directed = np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]])
+    degree = np.maximum(np.bincount(directed[:, 0], minlength=len(pts)), 1)
+    pts = pts.copy()
+    h = 0.1
+    for _ in range(rounds):
+        n = _unit_normals(pts, tri)
+        bad = np.einsum("ij,ij->i", n[fa], n[fb]) < FOLD_DOT
+        if not bad.any():
+            break
+        v = np.unique(np.concatenate([tri[fa[bad]].ravel(), tri[fb[bad]].ravel()]))
+        total = np.zeros_like(pts)
+        np.add.at(total, directed[:, 0], pts[directed[:, 1]])
+        q = pts[v]
+        move = total[v] / degree[v, None] - q
+        grad = np.stack([(field(q + h * e) - field(q - h * e)) / (2 * h) for e in np.eye(3)], axis=1)
+        grad /= np.maximum(np.linalg.norm(grad, axis=1, keepdims=True), 1e-9)
+        pts[v] = q + move - np.einsum("ij,ij->i", move, grad)[:, None] * grad
+    return pts
 
 
 def _box_distance(q: np.ndarray, box) -> np.ndarray:

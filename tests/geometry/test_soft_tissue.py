@@ -75,6 +75,48 @@ def test_every_part_is_a_valid_solid(soft):
     assert [n for n, m in meshes.items() if not surface.is_valid_solid(m)] == []
 
 
+def folded_edges(mesh) -> int:
+    """Edges whose two triangles' unit normals are more than 120 degrees apart (dot < -0.5).
+
+    Found from the directed edges: on a consistently wound closed mesh the
+    triangle across edge ``a -> b`` is the one holding ``b -> a``.
+    """
+    t = surface.triangles(mesh)
+    p = np.asarray(mesh.points, float)
+    n = np.cross(p[t[:, 1]] - p[t[:, 0]], p[t[:, 2]] - p[t[:, 0]])
+    n /= np.linalg.norm(n, axis=1, keepdims=True)
+    start = t.ravel()
+    end = t[:, [1, 2, 0]].ravel()
+    face = np.repeat(np.arange(len(t)), 3)
+    key = start * len(p) + end
+    order = np.argsort(key)
+    across = face[order[np.searchsorted(key[order], end * len(p) + start)]]
+    return int(np.count_nonzero(np.einsum("ij,ij->i", n[face], n[across]) < -0.5)) // 2
+
+
+@pytest.mark.parametrize("atrophy", [1.0, 0.4])
+def test_no_soft_part_has_folded_triangles(atrophy):
+    # A fold turns the surface inside out locally: mesh-based distance then
+    # takes a point beside it for one inside (the L4 arch "7 mm into" multifidus).
+    from spineviz.geometry.frames import placement
+
+    meshes, _ = build_soft_tissue(DEFAULT_LEVELS, placement(), 1.0, multifidus_atrophy=atrophy)
+    assert {n: k for n, m in meshes.items() if (k := folded_edges(m))} == {}
+
+
+def test_fold_check_finds_a_fold(soft):
+    meshes, _ = soft
+    mesh = meshes["multifidus.left"].copy()
+    t = surface.triangles(mesh)
+    pts = np.asarray(mesh.points, float).copy()
+    # Push one vertex through its opposite neighbour's far side: its fan turns over.
+    a, b = t[0, 0], t[0, 1]
+    pts[a] = pts[b] + 3.0 * (pts[b] - pts[a])
+    mesh.points = pts
+    assert folded_edges(meshes["multifidus.left"]) == 0
+    assert folded_edges(mesh) > 0
+
+
 def overlaps(model, tol: float):
     """Pairs (a, b, depth) where vertices of part ``a`` lie deeper than ``tol`` inside ``b``.
 
