@@ -11,7 +11,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "scenes",
         help="check scene files (scenes/*.toml)",
-        description="Scene files describe the tour steps, screenshots and web pages (see docs/scenes.md).",
+        description="Scene files describe the tour steps, screenshots and web pages (see the README, section Scenes).",
     )
     sub = p.add_subparsers(dest="scenes_command", metavar="ACTION")
     check = sub.add_parser(
@@ -81,7 +81,7 @@ def add_render_options(parser: argparse.ArgumentParser) -> None:
     from spineviz.render.scenes.shots import SIZE_PRESETS
 
     group = parser.add_argument_group(
-        "scenes", "render scene files (docs/scenes.md); the file sets state, camera, parts and labels"
+        "scenes", "render scene files (README, section Scenes); the file sets state, camera, parts and labels"
     )
     group.add_argument(
         "--scene", type=Path, action="append", metavar="FILE", help="render a scene file (repeatable)"

@@ -19,7 +19,7 @@ SHIPPED = scene_paths()
 
 GROUPS_HINT = (
     "use a group (bone, disc, nerves, vessels, muscle, ligaments, findings), a part name such as "
-    "'L4.body' or 'L5.root.left', or a glob such as '*.root.*' (docs/scenes.md lists the names)"
+    "'L4.body' or 'L5.root.left', or a glob such as '*.root.*' (the README lists the names)"
 )
 TOP = "id, order, levels, title, caption, sources, state, camera, parts, panel, labels"
 

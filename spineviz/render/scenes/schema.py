@@ -13,7 +13,7 @@ layers must not know about.  It still uses the conditions layer's
 and the geometry layer's part names, both to its left, so the app (and the
 CLI) can read scenes without the render layer importing anything to its right.
 
-See ``docs/scenes.md`` for the file format written out for people.
+The README (section Scenes) describes the file format for people.
 """
 
 from __future__ import annotations

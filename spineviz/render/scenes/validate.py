@@ -228,7 +228,7 @@ def _pattern(value: Any, key: str, vocabulary: Sequence[str]) -> str:
             key,
             f"{text!r} matches no part{hint}; use a group ({', '.join(GROUPS)}), "
             "a part name such as 'L4.body' or 'L5.root.left', or a glob such as '*.root.*' "
-            "(docs/scenes.md lists the names)",
+            "(the README lists the names)",
         )
     return text
 
