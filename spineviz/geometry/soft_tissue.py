@@ -750,15 +750,28 @@ def _build_soft_tissue(
         flavum = largest_piece(contour(ff, flavum_bounds(place, d), spacing=min(spacing, 0.8)))
         meshes[f"{d}.ligamentum_flavum"] = snap_to_field(flavum, ff)
         fields[f"{d}.ligamentum_flavum"] = ff
+    symmetric = mirror_symmetric(tuple(place.frames.values()))
     for side in ("left", "right"):
         step = spacing * MUSCLE_COARSENING
         f = multifidus_field(levels, place, side, atrophy=multifidus_atrophy, spacing=step)
-        box = _muscle_bounds(levels, place, side)
-        mesh = snap_to_field(largest_piece(contour(f, box, spacing=step)), f)
+        if side == "right" and symmetric:
+            # A symmetric spine's right muscle is the left one's mirror image:
+            # contoured and snapped once, and the two sides look alike.
+            mesh = _mirrored(meshes["multifidus.left"])
+        else:
+            box = _muscle_bounds(levels, place, side)
+            mesh = snap_to_field(largest_piece(contour(f, box, spacing=step)), f)
         mesh.field_data["fat_fraction"] = np.array([fat_fraction])
         meshes[f"multifidus.{side}"] = mesh
         fields[f"multifidus.{side}"] = f
     return meshes, fields
+
+
+def _mirrored(mesh: pv.PolyData) -> pv.PolyData:
+    """A triangle mesh's mirror image across the midline plane ``x = 0``, still facing outward."""
+    pts = np.asarray(mesh.points, float) * np.array([-1.0, 1.0, 1.0])
+    tri = triangles(mesh)[:, ::-1]
+    return pv.PolyData(pts, np.c_[np.full(len(tri), 3), tri].ravel())
 
 
 def _muscle_bounds(levels, place: Placement, side: str) -> tuple[float, ...]:

@@ -262,3 +262,33 @@ def test_multifidus_field_is_signed_inside(model):
     centre = pts.mean(axis=0)
     assert field(centre[None])[0] < -5.0
     assert field(centre[None] + np.array([[0.0, 80.0, 0.0]]))[0] > 20.0
+
+
+def test_multifidus_sides_are_mirror_images_on_a_symmetric_spine(soft):
+    meshes, fields = soft
+    left, right = meshes["multifidus.left"], meshes["multifidus.right"]
+    mirrored = np.asarray(left.points) * np.array([-1.0, 1.0, 1.0])
+    assert np.allclose(np.asarray(right.points), mirrored, atol=1e-9)
+    assert surface.is_valid_solid(right)
+    # ... and the mirrored mesh lies on the right muscle's own field.
+    assert np.abs(fields["multifidus.right"](np.asarray(right.points))).max() < 0.6
+
+
+def test_multifidus_sides_are_built_apart_on_a_shifted_spine():
+    from spineviz.geometry.frames import Frame, Placement, placement
+
+    base = placement()
+    # The whole spine 3 mm to the left: no longer mirror-symmetric about x = 0.
+    shifted = Placement(
+        base.shapes,
+        {v: Frame(f.rotation, f.origin + np.array([3.0, 0.0, 0.0])) for v, f in base.frames.items()},
+        base.discs,
+    )
+    meshes, fields = build_soft_tissue(DEFAULT_LEVELS, shifted, 1.0)
+    left, right = meshes["multifidus.left"], meshes["multifidus.right"]
+    # Each side sits beside the shifted spinous processes, on its own field.
+    assert left.center[0] - 3.0 == pytest.approx(-(right.center[0] - 3.0), abs=1.0)
+    for side, mesh in (("left", left), ("right", right)):
+        assert surface.is_valid_solid(mesh)
+        assert folded_edges(mesh) == 0
+        assert np.abs(fields[f"multifidus.{side}"](np.asarray(mesh.points))).max() < 0.6
