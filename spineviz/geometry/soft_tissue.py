@@ -31,7 +31,7 @@ from .dimensions import VERTEBRAE, recipe, value
 from .disc import disc_fields, disc_frame, largest_piece
 from .frames import Placement
 from .part_cache import PartCache, kept_table, mirror_symmetric, placement_key
-from .surface import contour, triangles
+from .surface import contour, repair_folds, triangles
 from .tubes import centreline, control_fractions, ellipse_distance, grid_slab, nearest_section, spline
 from .vertebra import arch_landmarks, body_field, local_bounds, vertebra_field
 
@@ -54,10 +54,9 @@ def snap_to_field(
     so their vertices stand up to a grid cell off the surface they stand
     for; snapping puts the mesh back on the solid that the field (used for
     voxel labelling and overlap checks) describes.  Moves are capped at
-    ``step`` mm per iteration.  Triangles that fold over all the same
-    (:data:`FOLD_DOT`; slivers and creases, see :func:`_unfold`) are opened
-    up and their corners put back on the zero level, four times at most; the few
-    vertices the last opening moves stay a fraction of a millimetre off it.
+    ``step`` mm per iteration.  Triangles that fold over all the same are
+    opened up and their corners put back on the zero level
+    (:func:`.surface.repair_folds`).
     """
     pts = np.asarray(mesh.points, float).copy()
     h = 0.1
@@ -75,70 +74,10 @@ def snap_to_field(
     everything = np.arange(len(pts))
     for i in range(iterations):
         pts += newton(everything, d if i == 0 else field(pts))
-    tri = triangles(mesh)
-    pairs = _edge_faces(tri)
-    moved = _unfold(pts, tri, pairs)
-    for _ in range(4):
-        if moved.size == 0:
-            break
-        pts[moved] += newton(moved, field(pts[moved]))
-        moved = _unfold(pts, tri, pairs)
+    repair_folds(pts, triangles(mesh), project=lambda p, i: p + newton(i, field(p)))
     out = mesh.copy()
     out.points = pts
     return out
-
-
-FOLD_DOT = -0.5
-"""Two triangles sharing an edge whose unit normals' dot product is below
-this are folded over each other (more than 120 degrees apart): no smooth
-soft part has such an edge, and a fold turns the mesh inside out locally,
-so a point beside it is taken as inside by mesh-based distance."""
-
-
-def _edge_faces(tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The two triangles beside each interior edge (consecutive uses of one undirected edge)."""
-    e = np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]]), axis=1)
-    f = np.tile(np.arange(len(tri)), 3)
-    order = np.lexsort((e[:, 1], e[:, 0]))
-    e, f = e[order], f[order]
-    same = np.all(e[1:] == e[:-1], axis=1)
-    return f[:-1][same], f[1:][same]
-
-
-def _unit_normals(pts: np.ndarray, tri: np.ndarray) -> np.ndarray:
-    n = np.cross(pts[tri[:, 1]] - pts[tri[:, 0]], pts[tri[:, 2]] - pts[tri[:, 0]])
-    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-300)
-
-
-def _unfold(pts: np.ndarray, tri: np.ndarray, pairs, *, rounds: int = 20) -> np.ndarray:
-    """Relax the corners of folded triangles in place until none is left; returns the vertices moved.
-
-    Folds come from slivers: contouring leaves tiny triangles where the
-    surface passes next to a grid point (the lateral and upper ends of the
-    multifidus, nearly tangent to a grid plane), and snapping moves their
-    corners independently by more than their size; at creases (the end of
-    the PLC, the flavum's cut to bone, the multifidus' edge on the bone) the
-    one gradient snapping uses points across the crease.  Each round moves
-    the corners of folded triangles to the mean of their neighbours, which
-    opens a sliver within a few rounds.  ``pairs``: :func:`_edge_faces` of ``tri``.
-    """
-    fa, fb = pairs
-    start = tri.ravel()
-    end = tri[:, [1, 2, 0]].ravel()
-    degree = np.maximum(np.bincount(start, minlength=len(pts)), 1)
-    moved = []
-    for _ in range(rounds):
-        n = _unit_normals(pts, tri)
-        bad = np.einsum("ij,ij->i", n[fa], n[fb]) < FOLD_DOT
-        if not bad.any():
-            break
-        v = np.unique(np.concatenate([tri[fa[bad]].ravel(), tri[fb[bad]].ravel()]))
-        mean = (
-            np.stack([np.bincount(start, pts[end, k], len(pts)) for k in range(3)], axis=1) / degree[:, None]
-        )
-        pts[v] = mean[v]
-        moved.append(v)
-    return np.unique(np.concatenate(moved)) if moved else np.zeros(0, int)
 
 
 def _box_distance(q: np.ndarray, box) -> np.ndarray:

@@ -36,12 +36,15 @@ def contour(
     Returns
     -------
     pyvista.PolyData
-        Triangles with positive signed volume.  Empty if the solid is empty.
+        Triangles with positive signed volume and no folded edge
+        (:func:`repair_folds`).  Empty if the solid is empty.
     """
     spacing = np.broadcast_to(np.asarray(spacing, float), (3,))
     lo = np.asarray(bounds[0::2], float) - 2 * spacing
     hi = np.asarray(bounds[1::2], float) + 2 * spacing
-    return contour_volume(sample(field, lo, hi, spacing), lo, spacing, smooth_iterations=smooth_iterations)
+    return contour_volume(
+        sample(field, lo, hi, spacing), lo, spacing, smooth_iterations=smooth_iterations, field=field
+    )
 
 
 def grid_points(vol_shape, origin, spacing) -> np.ndarray:
@@ -55,11 +58,15 @@ def grid_points(vol_shape, origin, spacing) -> np.ndarray:
     return np.c_[x.ravel(), y.ravel(), z.ravel()]
 
 
-def contour_volume(vol: np.ndarray, origin, spacing, *, smooth_iterations: int = 12) -> pv.PolyData:
+def contour_volume(
+    vol: np.ndarray, origin, spacing, *, smooth_iterations: int = 12, field: Field | None = None
+) -> pv.PolyData:
     """Closed outward surface of ``vol < 0`` for a sampled ``[k, j, i]`` volume.
 
     The outermost layer is forced outside so the surface closes inside the
-    grid; ``vol`` itself is not modified.
+    grid; ``vol`` itself is not modified.  Folded edges are opened
+    (:func:`repair_folds`); with ``field``, the field ``vol`` samples, the
+    vertices that opening moves are put back on its zero level.
     """
     spacing = np.broadcast_to(np.asarray(spacing, float), (3,))
     vol = np.array(vol, dtype=np.float32, copy=True)
@@ -89,9 +96,132 @@ def contour_volume(vol: np.ndarray, origin, spacing, *, smooth_iterations: int =
             non_manifold_smoothing=False,
             normalize_coordinates=True,
         )
+    pts = np.asarray(surf.points, float).copy()
+    if repair_folds(pts, triangles(surf), project=None if field is None else _onto(field)).size:
+        surf.points = pts
     if signed_volume(surf) < 0:
         surf = surf.flip_faces()
     return surf
+
+
+def _onto(field: Field, h: float = 0.05):
+    """Two Newton steps onto the zero level of ``field``, for :func:`repair_folds`."""
+
+    def project(p: np.ndarray, _moved: np.ndarray) -> np.ndarray:
+        for _ in range(2):
+            grad = np.stack([(field(p + h * e) - field(p - h * e)) / (2 * h) for e in np.eye(3)], axis=1)
+            g2 = np.maximum(np.einsum("ij,ij->i", grad, grad), 1e-6)
+            p = p - (field(p) / g2)[:, None] * grad
+        return p
+
+    return project
+
+
+# ---------------------------------------------------------------------------
+# folded triangles
+# ---------------------------------------------------------------------------
+
+FOLD_DOT = -0.5
+"""Two triangles sharing an edge whose unit normals' dot product is below
+this are folded over each other (more than 120 degrees apart): no smooth
+part has such an edge, and a fold turns the mesh inside out locally, so a
+point beside it is taken as inside by mesh-based distance and shading shows
+a dark seam."""
+
+
+def edge_faces(tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The two triangles beside each interior edge (consecutive uses of one undirected edge)."""
+    e = np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]]), axis=1)
+    f = np.tile(np.arange(len(tri)), 3)
+    order = np.lexsort((e[:, 1], e[:, 0]))
+    e, f = e[order], f[order]
+    same = np.all(e[1:] == e[:-1], axis=1)
+    return f[:-1][same], f[1:][same]
+
+
+def _unit_normals(pts: np.ndarray, tri: np.ndarray) -> np.ndarray:
+    n = np.cross(pts[tri[:, 1]] - pts[tri[:, 0]], pts[tri[:, 2]] - pts[tri[:, 0]])
+    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-300)
+
+
+def folded_edges(mesh: pv.PolyData) -> int:
+    """How many edges of a triangle mesh are folded (:data:`FOLD_DOT`)."""
+    tri = triangles(mesh)
+    fa, fb = edge_faces(tri)
+    n = _unit_normals(np.asarray(mesh.points, float), tri)
+    return int(np.count_nonzero(np.einsum("ij,ij->i", n[fa], n[fb]) < FOLD_DOT))
+
+
+def repair_folds(pts: np.ndarray, tri: np.ndarray, *, project=None, passes: int = 4) -> np.ndarray:
+    """Open folded edges of the triangles ``tri`` over ``pts`` in place; returns the vertices moved.
+
+    Folds come from slivers and creases: contouring leaves tiny triangles
+    where a surface passes next to a grid point, and smoothing or snapping
+    moves their corners independently by more than their size; where a
+    solid ends in a thin edge (a wedge sharper than the grid resolves, a
+    crease carved by a cut) the two sides' triangles meet back to back.
+    Each round moves the corners of folded triangles to the mean of their
+    neighbours, which opens a fold within a few rounds.
+
+    Parameters
+    ----------
+    pts : (N, 3) float ndarray
+        Vertices, modified in place.
+    tri : (M, 3) int ndarray
+        Triangles.
+    project : callable, optional
+        ``(points, indices) -> points``: the ``(K, 3)`` vertices at
+        ``indices`` moved back onto the solid's surface.
+        The vertices opening moved are projected, and the folds that
+        projection brings back opened again, ``passes`` times at most;
+        the few vertices the last opening moves stay a fraction of a
+        millimetre off the surface.
+    """
+    n = _unit_normals(pts, tri)
+    # Most meshes have no fold: one normal pass over the edges decides.
+    pairs = edge_faces(tri)
+    if not np.any(np.einsum("ij,ij->i", n[pairs[0]], n[pairs[1]]) < FOLD_DOT):
+        return np.zeros(0, int)
+    moved = _unfold(pts, tri, pairs)
+    touched = [moved]
+    for _ in range(passes if project is not None else 0):
+        if moved.size == 0:
+            break
+        pts[moved] = project(pts[moved], moved)
+        moved = _unfold(pts, tri, pairs)
+        touched.append(moved)
+    return np.unique(np.concatenate(touched))
+
+
+def _unfold(pts: np.ndarray, tri: np.ndarray, pairs, *, rounds: int = 30) -> np.ndarray:
+    """Relax the corners of folded triangles in place until none is left; returns the vertices moved.
+
+    A fold that the corners alone cannot open (a pinch where two sheets of
+    a slit or thin edge meet, whose neighbours' means are folded too) stops
+    the count from falling; the relaxed patch then grows by a ring of
+    neighbours each round until it opens.
+    """
+    fa, fb = pairs
+    start = tri.ravel()
+    end = tri[:, [1, 2, 0]].ravel()
+    degree = np.maximum(np.bincount(start, minlength=len(pts)), 1)
+    region = np.zeros(len(pts), bool)
+    last = None
+    for _ in range(rounds):
+        n = _unit_normals(pts, tri)
+        bad = np.einsum("ij,ij->i", n[fa], n[fb]) < FOLD_DOT
+        count = int(np.count_nonzero(bad))
+        if count == 0:
+            break
+        region[tri[fa[bad]].ravel()] = True
+        region[tri[fb[bad]].ravel()] = True
+        if last is not None and count >= last:
+            region[end[region[start]]] = True
+        last = count
+        v = np.flatnonzero(region)
+        mean = np.stack([np.bincount(start, pts[end, k], len(pts)) for k in range(3)], axis=1)
+        pts[v] = mean[v] / degree[v, None]
+    return np.flatnonzero(region)
 
 
 BLOCK = 2
