@@ -74,6 +74,11 @@ Marchand & Ahmed 1990: 15-25 lamellae (model: the middle of the range)."""
 NUCLEUS_ROUNDING = 1.5
 """Rounding of the nucleus' rim where it meets the cartilage, mm (model)."""
 
+NUCLEUS_CONTACT_LIFT = 0.6
+"""How far up its rounding (a fraction of it) the nucleus' rim meets the
+cartilage: where a circular rounding would meet it at about 65 degrees
+instead of tangentially (model; see :func:`disc_fields`)."""
+
 NUCLEUS_SHIFT = 0.8
 """Posterior offset of the nucleus from the disc's centre, mm.  Model: the
 nucleus lies slightly behind the centre (the posterior annulus is thinner)."""
@@ -322,7 +327,13 @@ def _disc_fields(place, disc, bulge, nucleus_scale, nucleus_blur, fissures) -> D
         qu, ql, top, bot, t = c
         radial = blend(qu, ql, t, scale_n, NUCLEUS_SHIFT)
         vertical = np.maximum(tc - top, tc - bot)
-        d = sdf.smooth_intersect(radial, vertical, NUCLEUS_ROUNDING + nucleus_blur)
+        # The rounded rim is cut off part way up its rounding: the annulus
+        # between it and the cartilage then ends in an edge steeper than
+        # 60 degrees, not in a tangential cusp thinner than any grid, whose
+        # two faces contouring puts back to back (folded triangles).
+        rounding = NUCLEUS_ROUNDING + nucleus_blur
+        lift = NUCLEUS_CONTACT_LIFT * rounding
+        d = np.maximum(sdf.smooth_intersect(radial, vertical - lift, rounding), vertical)
         d = np.minimum(d, np.maximum(fissure_field(p, qu, ql, t), vertical))
         return np.maximum(d, w + 0.6)
 
