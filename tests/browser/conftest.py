@@ -66,6 +66,8 @@ def served(tmp_path_factory):
         "2",
         "--detail",
         "low",
+        "--max-sessions",
+        "16",
     ]
     with log.open("w") as out:
         process = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
