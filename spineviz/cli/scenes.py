@@ -11,7 +11,7 @@ def register(subparsers) -> None:
     p = subparsers.add_parser(
         "scenes",
         help="check scene files (scenes/*.toml)",
-        description="Scene files describe the tour steps, screenshots and web pages (see the README, section Scenes).",
+        description="Scene files describe tour steps, screenshots and web pages (README, section Scenes).",
     )
     sub = p.add_subparsers(dest="scenes_command", metavar="ACTION")
     check = sub.add_parser(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from itertools import pairwise
 
 from .dimensions import VERTEBRAE
 
@@ -100,7 +101,7 @@ class Levels:
     def discs(self) -> tuple[str, ...]:
         """Discs between the built vertebrae."""
         v = self.vertebrae
-        return tuple(f"{a}-{b}" for a, b in zip(v[:-1], v[1:], strict=True))
+        return tuple(f"{a}-{b}" for a, b in pairwise(v))
 
     @property
     def half_discs(self) -> tuple[tuple[str, str], ...]:
