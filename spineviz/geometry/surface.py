@@ -131,11 +131,14 @@ a dark seam."""
 
 def edge_faces(tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The two triangles beside each interior edge (consecutive uses of one undirected edge)."""
-    e = np.sort(np.concatenate([tri[:, [0, 1]], tri[:, [1, 2]], tri[:, [2, 0]]]), axis=1)
-    f = np.tile(np.arange(len(tri)), 3)
-    order = np.lexsort((e[:, 1], e[:, 0]))
-    e, f = e[order], f[order]
-    same = np.all(e[1:] == e[:-1], axis=1)
+    a = np.concatenate([tri[:, 0], tri[:, 1], tri[:, 2]]).astype(np.int64)
+    b = np.concatenate([tri[:, 1], tri[:, 2], tri[:, 0]]).astype(np.int64)
+    # One integer per undirected edge sorts much faster than row-wise pairs.
+    key = np.minimum(a, b) * (int(tri.max(initial=0)) + 1) + np.maximum(a, b)
+    order = np.argsort(key, kind="stable")
+    f = np.tile(np.arange(len(tri)), 3)[order]
+    key = key[order]
+    same = key[1:] == key[:-1]
     return f[:-1][same], f[1:][same]
 
 
@@ -147,9 +150,7 @@ def _unit_normals(pts: np.ndarray, tri: np.ndarray) -> np.ndarray:
 def folded_edges(mesh: pv.PolyData) -> int:
     """How many edges of a triangle mesh are folded (:data:`FOLD_DOT`)."""
     tri = triangles(mesh)
-    fa, fb = edge_faces(tri)
-    n = _unit_normals(np.asarray(mesh.points, float), tri)
-    return int(np.count_nonzero(np.einsum("ij,ij->i", n[fa], n[fb]) < FOLD_DOT))
+    return _n_folded(np.asarray(mesh.points, float), tri, edge_faces(tri))
 
 
 def repair_folds(pts: np.ndarray, tri: np.ndarray, *, project=None, passes: int = 4) -> np.ndarray:
@@ -177,11 +178,12 @@ def repair_folds(pts: np.ndarray, tri: np.ndarray, *, project=None, passes: int 
         the few vertices the last opening moves stay a fraction of a
         millimetre off the surface.
     """
-    n = _unit_normals(pts, tri)
-    # Most meshes have no fold: one normal pass over the edges decides.
     pairs = edge_faces(tri)
-    if not np.any(np.einsum("ij,ij->i", n[pairs[0]], n[pairs[1]]) < FOLD_DOT):
+    # Most meshes have no fold: one normal pass over the edges decides.
+    before = _n_folded(pts, tri, pairs)
+    if before == 0:
         return np.zeros(0, int)
+    original = pts.copy()
     moved = _unfold(pts, tri, pairs)
     touched = [moved]
     for _ in range(passes if project is not None else 0):
@@ -190,16 +192,27 @@ def repair_folds(pts: np.ndarray, tri: np.ndarray, *, project=None, passes: int 
         pts[moved] = project(pts[moved], moved)
         moved = _unfold(pts, tri, pairs)
         touched.append(moved)
-    return np.unique(np.concatenate(touched))
+    touched = np.unique(np.concatenate(touched))
+    if _n_folded(pts, tri, pairs) >= before:
+        # A fold relaxing cannot open (a pinched tunnel or slit narrower than
+        # the grid) would only drag the patch around it off the surface.
+        pts[touched] = original[touched]
+        return np.zeros(0, int)
+    return touched
 
 
-def _unfold(pts: np.ndarray, tri: np.ndarray, pairs, *, rounds: int = 30) -> np.ndarray:
+def _n_folded(pts: np.ndarray, tri: np.ndarray, pairs) -> int:
+    n = _unit_normals(pts, tri)
+    return int(np.count_nonzero(np.einsum("ij,ij->i", n[pairs[0]], n[pairs[1]]) < FOLD_DOT))
+
+
+def _unfold(pts: np.ndarray, tri: np.ndarray, pairs, *, rounds: int = 30, max_rings: int = 3) -> np.ndarray:
     """Relax the corners of folded triangles in place until none is left; returns the vertices moved.
 
     A fold that the corners alone cannot open (a pinch where two sheets of
     a slit or thin edge meet, whose neighbours' means are folded too) stops
     the count from falling; the relaxed patch then grows by a ring of
-    neighbours each round until it opens.
+    neighbours, ``max_rings`` times at most.
     """
     fa, fb = pairs
     start = tri.ravel()
@@ -207,6 +220,7 @@ def _unfold(pts: np.ndarray, tri: np.ndarray, pairs, *, rounds: int = 30) -> np.
     degree = np.maximum(np.bincount(start, minlength=len(pts)), 1)
     region = np.zeros(len(pts), bool)
     last = None
+    rings = 0
     for _ in range(rounds):
         n = _unit_normals(pts, tri)
         bad = np.einsum("ij,ij->i", n[fa], n[fb]) < FOLD_DOT
@@ -215,8 +229,9 @@ def _unfold(pts: np.ndarray, tri: np.ndarray, pairs, *, rounds: int = 30) -> np.
             break
         region[tri[fa[bad]].ravel()] = True
         region[tri[fb[bad]].ravel()] = True
-        if last is not None and count >= last:
+        if last is not None and count >= last and rings < max_rings:
             region[end[region[start]]] = True
+            rings += 1
         last = count
         v = np.flatnonzero(region)
         mean = np.stack([np.bincount(start, pts[end, k], len(pts)) for k in range(3)], axis=1)
