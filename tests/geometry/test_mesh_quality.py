@@ -5,7 +5,7 @@ The geometry modules test their own parts; this file checks what holds for
 part is covered the day it is added:
 
 - a closed, manifold, consistently wound surface with positive signed volume,
-  in one connected piece;
+  in one connected piece, with no folded triangles (also at ``high``);
 - the surface lies on the zero level of the part's implicit field (the MRI
   labels voxels with the field, the 3D view draws the mesh: they must agree),
   and the field is a distance bound there, as the contouring assumes;
@@ -118,6 +118,25 @@ def test_faces_outward(mesh):
 
 def test_is_one_piece(mesh):
     assert surface.n_bodies(mesh) == 1
+
+
+def test_has_no_folded_triangles(mesh):
+    # A fold turns the surface inside out locally: dark seams in the shading,
+    # and points beside it get the wrong sign of mesh-based distance.
+    assert surface.folded_edges(mesh) == 0
+
+
+def folded_parts(model) -> dict[str, int]:
+    """Parts with folded edges, and how many."""
+    counts = {name: surface.folded_edges(mesh) for name, mesh in model.parts.items()}
+    return {name: n for name, n in counts.items() if n}
+
+
+@pytest.mark.slow
+def test_high_detail_has_no_folded_triangles():
+    # The finest grid resolves thin wedges (the annulus' edge against the
+    # nucleus and cartilage) that coarser ones round off: folds showed there first.
+    assert folded_parts(built(LEVELS, "high")) == {}
 
 
 def field_gradient(field, points: np.ndarray, step: float = 0.05) -> np.ndarray:
@@ -329,6 +348,7 @@ def test_any_level_range_builds_sound_parts(levels, detail):
         )
     ]
     assert unsound == []
+    assert folded_parts(model) == {}
     # The world frame is fixed for all levels: a vertebra's parts sit where they sit in any model.
     reference = built(LEVELS, detail)
     shared = [n for n in model.parts if vertebra_part(n) and n in reference.parts]

@@ -160,3 +160,55 @@ def test_bony_meshes_lie_on_the_zero_set_of_their_fields(level):
         if not straddles.all():
             off[name] = points[~straddles][:3].round(1).tolist()
     assert not off, f"vertices further than {reach} mm from their field's zero set: {off}"
+
+
+def _sphere(q):
+    return np.linalg.norm(q, axis=1) - 10.0
+
+
+def _folded_sphere():
+    """A contoured sphere with its top vertex dragged over its neighbours (along the surface)."""
+    mesh = surface.contour(_sphere, (-10, 10, -10, 10, -10, 10), spacing=1.0)
+    pts = np.asarray(mesh.points, float).copy()
+    top = int(np.argmax(pts[:, 2]))
+    pts[top] += (1.5, 0.0, 0.0)
+    pts[top] *= 10.0 / np.linalg.norm(pts[top])
+    return mesh, pts
+
+
+def test_contour_has_no_folded_edge_and_folded_edges_sees_one():
+    mesh, pts = _folded_sphere()
+    assert surface.folded_edges(mesh) == 0
+    folded = mesh.copy()
+    folded.points = pts
+    assert surface.folded_edges(folded) > 0
+
+
+@pytest.mark.parametrize("projected", [True, False])
+def test_repair_folds_opens_a_fold_and_keeps_the_surface(projected):
+    mesh, pts = _folded_sphere()
+    tri = surface.triangles(mesh)
+
+    def onto_sphere(p, _moved):
+        return 10.0 * p / np.linalg.norm(p, axis=1, keepdims=True)
+
+    moved = surface.repair_folds(pts, tri, project=onto_sphere if projected else None)
+    repaired = mesh.copy()
+    repaired.points = pts
+    assert moved.size > 0
+    assert surface.folded_edges(repaired) == 0
+    assert surface.is_valid_solid(repaired)
+    # Only a small patch moves, and projecting puts it back on the sphere.
+    assert moved.size < 0.01 * mesh.n_points
+    off = np.abs(np.linalg.norm(pts, axis=1) - 10.0).max()
+    assert off < (0.05 if projected else 0.3)
+
+
+def test_repair_folds_leaves_a_fold_it_cannot_open_as_it_was():
+    # Two triangles back to back on the same three points: no relaxing opens
+    # them, and the vertices must not be dragged around trying.
+    pts = np.array([[0.0, 0, 0], [1, 0, 0], [0, 1, 0]])
+    tri = np.array([[0, 1, 2], [0, 2, 1]])
+    before = pts.copy()
+    assert surface.repair_folds(pts, tri).size == 0
+    np.testing.assert_array_equal(pts, before)
