@@ -12,8 +12,20 @@ count.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium: Playwright cannot download its own browser here."""
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Every Playwright browser in the suite is Debian's Chromium (one playwright per session)."""
+    if not CHROMIUM.exists():
+        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
+    return {**browser_type_launch_args, "executable_path": str(CHROMIUM), "args": ["--no-sandbox"]}
 
 
 @pytest.fixture(scope="session")

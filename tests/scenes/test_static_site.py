@@ -9,7 +9,6 @@ import io
 import re
 import struct
 import threading
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -17,7 +16,6 @@ import pytest
 from spineviz.render.scenes import load_scenes
 from spineviz.render.static_site import BACKGROUND, encode_mesh, export_static, web_mesh
 
-CHROMIUM = Path("/usr/bin/chromium")
 BUDGET = 5_000_000
 
 
@@ -103,14 +101,10 @@ def server(site):
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    if not CHROMIUM.exists():
-        pytest.skip("Debian chromium is not installed (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--headless"])
-        yield b
-        b.close()
+def chromium(browser):
+    # pytest-playwright's browser (Debian Chromium, tests/conftest.py): a second sync
+    # Playwright in the same session would clash with its event loop.
+    return browser
 
 
 def _watch(page, origin: str):
