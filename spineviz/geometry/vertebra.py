@@ -540,6 +540,15 @@ def _pieces(shape: VertebraShape) -> list[_Piece]:
     mid = np.array([0, 0, (ztop + zbot) / 2])
     lamina = _plate(lat + mid, med + mid, np.array([0.0, -0.2, 1.0]), (ztop - zbot) / 2, thick, 2.5)
     pieces.append(_Piece((lamina,), BLEND))
+    if not shape.sacral:
+        # Where the lamina's lateral end meets the pedicle's medial wall the two
+        # plates nearly touch; a short web closes the crack their blend leaves
+        # (contoured, it was a tunnel through the arch). It stays above the
+        # lower facet joint's cut zone.
+        cw = shape.canal_width / 2
+        web_a = np.array([cw + 2.2, pl.ped_center[1] + 2.0, 1.0])
+        web_b = np.array([lat[0] + 0.5, lat[1] + 1.0, 1.0])
+        pieces.append(_Piece((_plate(web_a, web_b, (0, 0, 1), 3.0, 2.0, 1.5),), BLEND))
     # Pars interarticularis: the lamina's thick lateral pillar running
     # down from behind the pedicle to the inferior articular process.
     top, bottom = pl.pars
