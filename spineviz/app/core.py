@@ -35,7 +35,10 @@ from .source import PartSource, clip_section
 from .viewstate import (
     CAMERA_QUERY_KEY,
     CONDITION_KEYS,
+    PANEL_KEYS,
+    POSITION_MM,
     RENDERING_MODES,
+    SEQUENCES,
     VIEW_KEYS,
     ViewError,
     ViewState,
@@ -50,6 +53,9 @@ VIEW_SIZE = (960, 720)
 STALE_WAIT_S = 0.05
 """trame-vtk waits this long before re-sending an image that was not ready
 (its default 0.5 s dominated click-to-pixels latency; see platform notes)."""
+
+PLANE_COLOUR = "#1e88e5"
+"""The MR slice's plane in the 3D view: a clear blue no tissue is drawn in."""
 
 KEY_MODIC = {"0": "0", "1": "1", "2": "2", "3": "3"}
 
@@ -102,6 +108,7 @@ class SpineVizApp(TrameApp):
         self._tour = -1
         self._scene_hidden: set[str] = set()
         self._labels_actor = None
+        self._plane_actor = None
         self._clients = 0
         self.views: list = []
 
@@ -132,6 +139,11 @@ class SpineVizApp(TrameApp):
                 "tour_title": "",
                 "tour_caption": "",
                 "tour_sources": [],
+                "mri_src": "",
+                "mri_caption": "",
+                "nerves_src": "",
+                "nerves_source": "",
+                "mri_range": list(POSITION_MM),
             }
         )
         self._apply_language()
@@ -237,6 +249,9 @@ class SpineVizApp(TrameApp):
         elif key == "labels":
             self._update_labels()
             self._push()
+        elif key in PANEL_KEYS:
+            self._update_panel()
+            self._push()
 
     def _apply_language(self) -> None:
         lang = self.view.lang
@@ -254,12 +269,16 @@ class SpineVizApp(TrameApp):
             }
             for spec in FIELDS
         ]
+        self.state.mri_seq_items = [{"title": k.upper(), "value": k} for k in SEQUENCES]
+        self.state.mri_plane_items = [{"title": v[lang], "value": k} for k, v in text.MRI_PLANES.items()]
         self.state.camera_items = [{"title": v[lang], "value": k} for k, v in text.CAMERA_NAMES.items()]
         self.state.clip_items = [{"title": v[lang], "value": k} for k, v in text.CLIP_AXES.items()]
         if self.state.picked_name:
             self._describe(self.state.picked_name)
         if getattr(self, "_tour", -1) >= 0:
             self._caption_tour()
+        if self.view.panel:
+            self._update_panel()
 
     # ---- drawing ------------------------------------------------------------
     def shown_parts(self, state: State | None = None) -> dict:
@@ -282,6 +301,8 @@ class SpineVizApp(TrameApp):
             self.presenter.set_camera(self.view.camera)
         if self.view.compare:
             self._draw_healthy()
+        if self.view.panel:
+            self._update_panel()
         self.state.draw_count = int(self.state.draw_count or 0) + 1
         self._push()
 
@@ -324,6 +345,51 @@ class SpineVizApp(TrameApp):
             show_points=False,
             render=False,
             reset_camera=False,
+        )
+
+    # ---- the 2D panel -------------------------------------------------------
+    def _update_panel(self) -> None:
+        """Image of the 2D panel for the current state; the MR slice's plane drawn in 3D."""
+        from . import panel2d  # the MRI code loads only when someone opens the panel
+
+        view, state = self.view, self.conditions
+        show_plane = view.panel and view.panel_tab == "mri"
+        try:
+            if show_plane:
+                self._show_plane(panel2d.plane_quad(state, view.mri_plane, view.mri_pos))
+                self.state.mri_src = panel2d.mri_image(state, view.mri_seq, view.mri_plane, view.mri_pos)
+                self.state.mri_caption = panel2d.caption(state, view.mri_seq, view.mri_plane, view.lang)
+            else:
+                self._show_plane(None)
+            if view.panel and view.panel_tab == "nerves":
+                self.state.nerves_src = panel2d.nerves_image(view.lang)
+                self.state.nerves_source = panel2d.nerves_source(view.lang)
+        except Exception as err:  # a slice that cannot be made must not end the session
+            log.exception("2D panel for %s failed", view)
+            self.state.notice = f"{self.state.t['invalid']}: {err}"
+
+    def _show_plane(self, quad) -> None:
+        plotter = self.presenter.plotter
+        if quad is None:
+            if self._plane_actor is not None:
+                plotter.remove_actor(self._plane_actor, render=False)
+                self._plane_actor = None
+            return
+        if self._plane_actor is not None:
+            self._plane_actor.mapper.dataset.copy_from(quad)
+            return
+        self._plane_actor = plotter.add_mesh(
+            quad,
+            name="__slice_plane",
+            color=PLANE_COLOUR,
+            opacity=0.35,
+            show_edges=True,
+            edge_color=PLANE_COLOUR,
+            line_width=3,
+            lighting=False,
+            pickable=False,
+            reset_camera=False,
+            render=False,
         )
 
     def _push(self, *_: Any) -> None:

@@ -60,6 +60,20 @@ UI: dict[str, dict[str, str]] = {
     "previous": {"en": "Back", "nb": "Tilbake"},
     "close": {"en": "Close", "nb": "Lukk"},
     "sources": {"en": "Sources", "nb": "Kilder"},
+    "panel": {"en": "MR image and nerves", "nb": "MR-bilde og nerver"},
+    "tab_mri": {"en": "MR image", "nb": "MR-bilde"},
+    "tab_nerves": {"en": "Nerve supply", "nb": "Nerveforsyning"},
+    "mri_position": {"en": "Slice position", "nb": "Snittets plass"},
+    "mri_note": {
+        "en": (
+            "A made-up MR image drawn from this 3D model, not from a real scan. "
+            "The blue plane in the 3D view shows where the slice lies."
+        ),
+        "nb": (
+            "Et konstruert MR-bilde tegnet fra denne 3D-modellen, ikke fra en ekte undersøkelse. "
+            "Det blå planet i 3D-visningen viser hvor snittet ligger."
+        ),
+    },
     "invalid": {"en": "That setting was not accepted", "nb": "Den innstillingen ble ikke godtatt"},
 }
 
@@ -71,6 +85,11 @@ GROUP_NAMES: dict[str, dict[str, str]] = {
     "muscle": {"en": "Muscle", "nb": "Muskel"},
     "ligaments": {"en": "Ligaments", "nb": "Leddbånd"},
     "findings": {"en": "Findings", "nb": "Funn"},
+}
+
+MRI_PLANES: dict[str, dict[str, str]] = {
+    "sagittal": {"en": "From the side", "nb": "Fra siden"},
+    "axial": {"en": "Cross-section", "nb": "Tverrsnitt"},
 }
 
 CAMERA_NAMES: dict[str, dict[str, str]] = {

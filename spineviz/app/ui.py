@@ -25,6 +25,8 @@ if TYPE_CHECKING:
 CSS = """
 .sv-view { position: relative; flex: 1 1 0; min-width: 0; height: 100%; }
 .sv-views { display: flex; width: 100%; height: 100%; }
+.sv-panel { flex: 0 0 360px; overflow-y: auto; background: #fafafa; border-left: 1px solid #ddd; }
+.sv-panel-img { width: 100%; height: auto; display: block; }
 .sv-caption { position: absolute; top: 8px; left: 12px; z-index: 2; font-weight: 600;
   background: rgba(255,255,255,.8); padding: 2px 8px; border-radius: 6px; }
 .sv-pick { position: absolute; left: 12px; bottom: 12px; max-width: min(420px, 90%); z-index: 3; }
@@ -36,6 +38,8 @@ CSS = """
 .sv-presenter .v-btn { min-height: 56px !important; font-size: 1.1rem; }
 .sv-presenter .v-label, .sv-presenter .v-field { font-size: 1.15rem; }
 @media (max-width: 600px) {
+  .sv-views { flex-direction: column; }
+  .sv-panel { flex: 0 0 45%; border-left: none; border-top: 1px solid #ddd; }
   .v-btn, .v-selection-control, .v-slider-thumb { min-height: 44px; min-width: 44px; }
   .v-field { min-height: 48px; }
 }
@@ -64,6 +68,10 @@ window.spinevizShare = (query) => {
 if (!window.spinevizKeyBound) { window.addEventListener('keydown', (e) => window.spinevizKey(e)); }
 window.spinevizKeyBound = true;
 """
+
+
+PHONE_WIDTH = 960
+"""Below this width (Vuetify's smAndDown) the controls start closed in a bottom sheet."""
 
 
 def _js_list(values) -> str:
@@ -260,6 +268,13 @@ def _toolbar(app: SpineVizApp) -> None:
         id="lang",
     )
     v3.VBtn(
+        icon="mdi-image-filter-black-white",
+        click="panel = !panel",
+        active=("panel",),
+        title=("t.panel",),
+        id="panel",
+    )
+    v3.VBtn(
         icon="mdi-link-variant",
         click="trigger('share').then((q) => utils.get('spinevizShare')(q))",
         title=("t.share",),
@@ -298,15 +313,58 @@ def _view(app: SpineVizApp, presenter, ref: str, caption: str):
     )
 
 
+def _panel2d() -> None:
+    """The 2D panel: the MR slice (sequence, orientation, position) or the nerve-supply figure."""
+    with html.Div(v_if="panel", classes="sv-panel pa-2", id="panel2d"):
+        with v3.VTabs(v_model=("panel_tab",), density="compact", grow=True, id="panel-tabs"):
+            v3.VTab("{{ t.tab_mri }}", value="mri", id="tab-mri")
+            v3.VTab("{{ t.tab_nerves }}", value="nerves", id="tab-nerves")
+        with html.Div(v_if="panel_tab === 'mri'"):
+            with html.Div(classes="d-flex flex-wrap ga-2 my-2"):
+                with v3.VBtnToggle(
+                    v_model=("mri_seq",), mandatory=True, density="compact", variant="outlined", id="mri-seq"
+                ):
+                    v3.VBtn("{{ item.title }}", v_for="item in mri_seq_items", value=("item.value",))
+                with v3.VBtnToggle(
+                    v_model=("mri_plane",),
+                    mandatory=True,
+                    density="compact",
+                    variant="outlined",
+                    id="mri-plane",
+                ):
+                    v3.VBtn("{{ item.title }}", v_for="item in mri_plane_items", value=("item.value",))
+            v3.VSlider(
+                model_value=("mri_pos",),
+                end="mri_pos = $event",
+                label=("t.mri_position",),
+                min=("mri_range[0]",),
+                max=("mri_range[1]",),
+                step=1,
+                thumb_label=True,
+                hide_details=True,
+                id="mri-pos",
+            )
+            html.Img(src=("mri_src",), v_if="mri_src", classes="sv-panel-img", id="mri-image")
+            html.Div("{{ mri_caption }}", classes="text-body-2 mt-1", id="mri-caption")
+            html.Div("{{ t.mri_note }}", classes="sv-note mt-1")
+        with html.Div(v_if="panel_tab === 'nerves'"):
+            html.Img(src=("nerves_src",), v_if="nerves_src", classes="sv-panel-img mt-2", id="nerves-image")
+            html.Div("{{ nerves_source }}", classes="sv-sources mt-1")
+
+
 def build_ui(app: SpineVizApp):
     """Build the page for ``app`` and return its layout."""
     with SinglePageWithDrawerLayout(app.server, full_height=True) as layout:
         layout.title.set_text("{{ t.title }}")
+        layout.title.classes = "d-none d-sm-flex"
         layout.root.classes = ("presenter ? 'sv-presenter' : ''",)
         client.Style(CSS)
         client.Script(SCRIPT)
         client.ClientTriggers(
-            mounted="trigger('apply_url', [utils.get('location.search'), utils.get('navigator.language')])"
+            mounted=(
+                "trigger('apply_url', [utils.get('location.search'), utils.get('navigator.language')]);"
+                f"if (utils.get('innerWidth') < {PHONE_WIDTH}) {{ main_drawer = false; }}"
+            )
         )
         with layout.toolbar:
             _toolbar(app)
@@ -331,6 +389,7 @@ def build_ui(app: SpineVizApp):
                 with html.Div(classes="sv-view", id="view-main"):
                     main = _view(app, app.presenter, "view_main", "{{ compare ? t.current : '' }}")
                 app.views = [main, healthy]
+                _panel2d()
             with v3.VCard(v_if="tour_index >= 0", classes="sv-tour", elevation=4, id="tour-card"):
                 v3.VCardTitle("{{ tour_title }}", classes="text-subtitle-1 text-wrap")
                 v3.VCardSubtitle("{{ tour_index + 1 }} / {{ tour_count }}")

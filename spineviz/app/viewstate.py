@@ -27,6 +27,16 @@ GROUP_KEYS: tuple[str, ...] = tuple(GROUPS)
 CLIP_AXES: tuple[str, ...] = ("sagittal", "axial", "coronal")
 RENDERING_MODES = ("remote", "local")
 
+SEQUENCES: tuple[str, ...] = ("t1", "t2", "stir")
+PLANES: tuple[str, ...] = ("sagittal", "axial")
+TABS: tuple[str, ...] = ("mri", "nerves")
+POSITION_MM = (-40.0, 40.0)
+"""Slice positions of the 2D panel: sagittal x (0 = midline, + = patient's
+left; ±20 ≈ the foramina), axial distance along the disc's axis from the
+middle of the state's disc (+ = up; ±20 ≈ the middle of the vertebral bodies)."""
+
+PANEL_KEYS: tuple[str, ...] = ("panel", "panel_tab", "mri_seq", "mri_plane", "mri_pos")
+
 CAMERA_QUERY_KEY = "view"
 """Query parameter carrying an explicit camera: 9 numbers (position, focal
 point, view-up), rounded to 0.1 mm; ``camera`` carries the preset name."""
@@ -68,6 +78,16 @@ class ViewState:
         Large controls for a consultation.
     transparent : bool
         Screenshots with a transparent background.
+    panel : bool
+        The 2D panel beside the 3D view (MR slice or nerve supply).
+    panel_tab : {"mri", "nerves"}
+        What the 2D panel shows.
+    mri_seq : {"t1", "t2", "stir"}
+        MR sequence of the slice.
+    mri_plane : {"sagittal", "axial"}
+        Orientation of the slice.
+    mri_pos : float
+        Slice position in mm (:data:`POSITION_MM`).
     """
 
     camera: str = "lateral"
@@ -81,6 +101,11 @@ class ViewState:
     lang: str = DEFAULT_LANGUAGE
     presenter: bool = False
     transparent: bool = False
+    panel: bool = False
+    panel_tab: str = "mri"
+    mri_seq: str = "t2"
+    mri_plane: str = "sagittal"
+    mri_pos: float = 0.0
 
 
 class ViewError(ValueError):
@@ -125,6 +150,11 @@ _CHECKS = {
     "lang": lambda k, v: _choice(k, v, LANGUAGES),
     "presenter": _bool,
     "transparent": _bool,
+    "panel": _bool,
+    "panel_tab": lambda k, v: _choice(k, v, TABS),
+    "mri_seq": lambda k, v: _choice(k, v, SEQUENCES),
+    "mri_plane": lambda k, v: _choice(k, v, PLANES),
+    "mri_pos": lambda k, v: _number(k, v, *POSITION_MM),
 }
 VIEW_KEYS: tuple[str, ...] = tuple(f.name for f in dataclasses.fields(ViewState))
 assert set(VIEW_KEYS) == set(_CHECKS), "every view field needs a check"

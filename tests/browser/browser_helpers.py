@@ -59,6 +59,21 @@ def wait_changed(
     return wait_for(changed, timeout=timeout, what="the view to change")
 
 
+def settled(page, *, selector: str = "#view-main", timeout: float = 30.0) -> np.ndarray:
+    """The view's pixels once two looks 0.3 s apart agree (after a resize or a redraw)."""
+    last = [view_pixels(page, selector)]
+
+    def same():
+        time.sleep(0.3)
+        image = view_pixels(page, selector)
+        previous, last[0] = last[0], image
+        if image.shape == previous.shape and (np.abs(image - previous).sum(axis=2) > 40).mean() < 0.001:
+            return image
+        return None
+
+    return wait_for(same, timeout=timeout, what="the view to settle")
+
+
 def field(page, name: str):
     """The whole control of condition ``name`` (Vuetify puts the id on its inner input)."""
     return page.locator(f".v-input:has(#field-{name})").first
