@@ -77,7 +77,7 @@ def nerves_image(lang: str, disc: str = "L4-L5") -> str:
     split = NERVES_GAP + NERVES_PX + NERVES_GAP // 2
     height = figure.height - NERVES_FOOTER
     healthy = figure.crop((0, 0, split, height))
-    worn = figure.crop((split - NERVES_GAP // 2, 0, figure.width, height))
+    worn = figure.crop((split, 0, figure.width, height))
     stacked = Image.new("RGB", (max(healthy.width, worn.width), 2 * height), figure.getpixel((1, 1)))
     stacked.paste(healthy, (0, 0))
     stacked.paste(worn, (0, height))
