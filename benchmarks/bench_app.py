@@ -41,7 +41,10 @@ for (const proto of [window.WebGLRenderingContext, window.WebGL2RenderingContext
   if (!proto) continue;
   for (const name of ['drawElements', 'drawArrays']) {
     const native = proto.prototype[name];
-    proto.prototype[name] = function (...args) { window.__draws.push(performance.now()); return native.apply(this, args); };
+    proto.prototype[name] = function (...args) {
+      window.__draws.push(performance.now());
+      return native.apply(this, args);
+    };
   }
 }
 """
@@ -140,7 +143,8 @@ def latency(page, action_js: str, *, mode: str, timeout_ms: float = 5000) -> flo
     # An image is a big binary message; state echoes are small.
     test = "f[0] > t0 && f[1] > 5000" if mode == "remote" else "f > t0"
     handle = page.wait_for_function(
-        f"(t0) => {{ const hit = window.{key}.find((f) => {test}); return hit ? (Array.isArray(hit) ? hit[0] : hit) : null; }}",
+        f"(t0) => {{ const hit = window.{key}.find((f) => {test}); "
+        "return hit ? (Array.isArray(hit) ? hit[0] : hit) : null; }",
         arg=t0,
         timeout=timeout_ms,
         polling="raf",
@@ -180,7 +184,8 @@ def bench_mode(pw, mode: str, n: int) -> None:
         per_toggle = (received["bytes"] - before) / (2 * n)
         for name, values in figures.items():
             print(
-                f"[{mode}] click → new {'image' if mode == 'remote' else 'draw call'}, {name:11s}: {summary(values)}"
+                f"[{mode}] click → new {'image' if mode == 'remote' else 'draw call'}, "
+                f"{name:11s}: {summary(values)}"
             )
         print(f"[{mode}] bytes per change: {per_toggle / 1e3:6.1f} kB")
         context.close()
