@@ -561,7 +561,7 @@ def _pieces(shape: VertebraShape) -> list[_Piece]:
         ala_tip = np.array([shape.transverse_reach - 8.0, b_ * 0.55, -6.0])
         tp = _plate(ala_root, ala_tip, (0, 0, 1), (hp - 1.0, hp - 4.0), (11.0, 8.0), 5.0)
     else:
-        tp = _plate(root, tip, (0, -0.15, 1), (4.8, 2.8), (3.0, 2.0), 1.9)
+        tp = _plate(root, tip, (0, -0.15, 1), (4.8, 2.8), (3.0, 2.2), 2.2)
     pieces.append(_Piece((tp,), BLEND + 1.0))
     a, b, _, hh, ht, r, t_sup = pl.superior_process
     pieces.append(_Piece((_plate(a, b, t_sup, hh, ht, r),), BLEND, cut=sup_cut))
@@ -575,11 +575,18 @@ def _pieces(shape: VertebraShape) -> list[_Piece]:
         pieces.append(_Piece((crest,), BLEND))
     else:
         hs = shape.spinous_height / 2
-        blade = _plate(root, tip, (0, 0.15, 1), (hp * 0.75, hs), (2.6, 3.4), 2.4)
-        tubercle = _plate(
-            tip + np.array([0, -4.0, 0]), tip + np.array([0, 5.5, 0]), (0, 0, 1), hs * 0.82, 4.0, 3.8
+        # Hatchet-shaped: a thin blade with fully rounded edges, ending in a
+        # thick, rounded posterior border (the tubercle), fuller below.
+        blade = _plate(root, tip, (0, 0.15, 1), (hp * 0.75, hs), (2.6, 3.4), 2.6)
+        border = _plate(
+            tip + np.array([0, 1.8, -hs * 0.92]),
+            tip + np.array([0, 0.8, hs * 0.88]),
+            (0, 1, 0),
+            (4.0, 4.0),
+            (4.5, 3.8),
+            3.8,
         )
-        pieces.append(_Piece((blade, tubercle), BLEND, inner=3.0))
+        pieces.append(_Piece((blade, border), BLEND, inner=3.5))
     return pieces
 
 
