@@ -577,7 +577,7 @@ def _pieces(shape: VertebraShape) -> list[_Piece]:
         hs = shape.spinous_height / 2
         # Hatchet-shaped: a thin blade with fully rounded edges, ending in a
         # thick, rounded posterior border (the tubercle), fuller below.
-        blade = _plate(root, tip, (0, 0.15, 1), (hp * 0.75, hs), (2.6, 3.4), 2.6)
+        blade = _plate(root, tip, (0, 0.15, 1), (hp * 0.62, hs), (2.6, 3.4), 2.6)
         border = _plate(
             tip + np.array([0, 1.8, -hs * 0.92]),
             tip + np.array([0, 0.8, hs * 0.88]),
