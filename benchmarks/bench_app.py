@@ -192,11 +192,16 @@ def bench_mode(pw, mode: str, n: int) -> None:
         # Reloading reuses the browser cache: only what a returning visitor fetches.
         browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen) -> None:
+    """End a `spineviz serve` started by :func:`start_serve`, forcefully if it lingers."""
+    proc.terminate()
+    try:
+        proc.wait(60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
 
 
 def bench_sessions(pw, n_max: int, n: int) -> None:
@@ -222,11 +227,7 @@ def bench_sessions(pw, n_max: int, n: int) -> None:
                 break
         browser.close()
     finally:
-        proc.terminate()
-        try:
-            proc.wait(60)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def bench_memory(n: int) -> None:
