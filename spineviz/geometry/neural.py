@@ -37,6 +37,7 @@ from .dimensions import VERTEBRAE, recipe, value
 from .disc import PHYSIOLOGICAL_BULGE, DiscFields, disc_fields, disc_frame
 from .frames import Placement
 from .part_cache import PartCache, mirror_symmetric, placement_key
+from .surface import gradient
 from .tubes import centreline, control_fractions, oval_tube_field, profile, sweep, tube_field
 from .vertebra import VertebraShape, arch_landmarks, outline_field, vertebra_field
 
@@ -289,17 +290,16 @@ def _relax(path: np.ndarray, radius: np.ndarray, obstacles, *, clearance: float 
     for _ in range(8):
         moved = False
         for f in obstacles:
-            d = f(path)
+            # Values and gradients in one call: the bone fields cost most per call.
+            d, grad = gradient(f, path, step=h, value=True)
             need = radius + clearance - d
             bad = need > 0
             bad[:pinned] = False
             if not bad.any():
                 continue
             moved = True
-            q = path[bad]
-            grad = np.stack([(f(q + h * e) - f(q - h * e)) / (2 * h) for e in np.eye(3)], axis=1)
-            grad /= np.maximum(np.linalg.norm(grad, axis=1, keepdims=True), 1e-9)
-            path[bad] = q + grad * need[bad, None]
+            grad = grad[bad] / np.maximum(np.linalg.norm(grad[bad], axis=1, keepdims=True), 1e-9)
+            path[bad] = path[bad] + grad * need[bad, None]
         if not moved:
             break
         # Keep the path smooth after the pushes.

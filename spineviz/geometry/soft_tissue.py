@@ -31,7 +31,7 @@ from .dimensions import VERTEBRAE, recipe, value
 from .disc import disc_fields, disc_frame, largest_piece
 from .frames import Placement
 from .part_cache import PartCache, kept_table, mirror_symmetric, placement_key
-from .surface import contour, repair_folds, triangles
+from .surface import contour, gradient, repair_folds, triangles
 from .tubes import centreline, control_fractions, ellipse_distance, grid_slab, nearest_section, spline
 from .vertebra import arch_landmarks, body_field, local_bounds, vertebra_field
 
@@ -59,11 +59,9 @@ def snap_to_field(
     (:func:`.surface.repair_folds`).
     """
     pts = np.asarray(mesh.points, float).copy()
-    h = 0.1
-    d = field(pts)
     # The gradient is taken once: the moves are a fraction of a millimetre,
     # over which it hardly turns, and it costs six field evaluations.
-    grad = np.stack([(field(pts + h * e) - field(pts - h * e)) / (2 * h) for e in np.eye(3)], axis=1)
+    d, grad = gradient(field, pts, step=0.1, value=True)
     g2 = np.maximum(np.einsum("ij,ij->i", grad, grad), 1e-6)
 
     def newton(i, d):
@@ -219,40 +217,31 @@ def flavum_field(place: Placement, disc: str) -> sdf.Field:
     box = (*box, bottom[2] - 2, top[2] + 2)
 
     def exact(q):
-        p = frame.to_world(q)
         x, y, z = q[:, 0], q[:, 1], q[:, 2]
         f = np.clip((z - bottom[2]) / (top[2] - bottom[2]), 0, 1)
         y_front = bottom[1] + (top[1] - bottom[1]) * f - 0.5 - 0.22 * np.abs(x)
         sheet = np.maximum.reduce(
             [sdf.slab(y, y_front, y_front + th), np.abs(x) - half_x, sdf.slab(z, bottom[2], top[2])]
         )
-        return np.maximum.reduce([sheet, *(-_as_distance(b, p, above=sheet) for b in bones)])
+        # Cut to the bone.  The bone fields are distance bounds as steep as
+        # the sheet's (slope near 1, which the bony tests hold them to), so
+        # the maximum is one too.  Where the sheet alone is well outside, its
+        # value stands: smaller than the maximum but of the same sign, still
+        # a bound, and the costly bone is evaluated only along the sheet.
+        out = sheet
+        near = sheet < FLAVUM_BONE_REACH
+        if near.any():
+            p = frame.to_world(q[near])
+            out = sheet.copy()
+            out[near] = np.maximum(sheet[near], -np.minimum(bones[0](p), bones[1](p)))
+        return out
 
     return _culled(exact, box, frame.to_local, floor=1.0)
 
 
-def _as_distance(
-    field: sdf.Field, p: np.ndarray, *, above: np.ndarray, band: float = 1.5, h: float = 0.05
-) -> np.ndarray:
-    """``field`` divided by its slope where that exceeds 1, within ``band`` mm of its zero level.
-
-    The flavum is cut to the bone: a bone field steeper than a distance
-    (blended arch primitives) would make the flavum's field steeper too,
-    which the contouring cannot take.  The first-order distance
-    ``d / |grad d|`` keeps the zero level and has slope about 1 there.
-    Only where ``-field`` can win a maximum with ``above`` (dividing moves
-    the value toward 0): elsewhere the value is not used and left as is.
-    """
-    d = field(p)
-    near = (np.abs(d) < band) & ((above < 0) | (-d >= above))
-    if near.any():
-        q = p[near]
-        grad = np.stack([(field(q + h * e) - field(q - h * e)) / (2 * h) for e in np.eye(3)], axis=1)
-        slope = np.linalg.norm(grad, axis=1)
-        # Fade the correction out toward the band's edge so the field stays continuous.
-        w = np.clip(2.0 - 2.0 * np.abs(d[near]) / band, 0.0, 1.0)
-        d[near] = d[near] / (1.0 + w * (np.maximum(slope, 1.0) - 1.0))
-    return d
+FLAVUM_BONE_REACH = 2.0
+"""Beyond this (mm) outside the flavum's sheet the bone cut is not evaluated:
+well past the step of a gradient at the surface and the grid's cells there."""
 
 
 def flavum_bounds(place: Placement, disc: str) -> tuple[float, ...]:

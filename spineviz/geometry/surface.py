@@ -42,9 +42,13 @@ def contour(
     spacing = np.broadcast_to(np.asarray(spacing, float), (3,))
     lo = np.asarray(bounds[0::2], float) - 2 * spacing
     hi = np.asarray(bounds[1::2], float) + 2 * spacing
-    return contour_volume(
-        sample(field, lo, hi, spacing), lo, spacing, smooth_iterations=smooth_iterations, field=field
-    )
+    # Only the solid's own surface is contoured, so the narrowest band serves.
+    vol = sample(field, lo, hi, spacing, surfaces=_own_surface)
+    return contour_volume(vol, lo, spacing, smooth_iterations=smooth_iterations, field=field)
+
+
+def _own_surface(values, _origin, _spacing):
+    return [values]
 
 
 def grid_points(vol_shape, origin, spacing) -> np.ndarray:
@@ -104,14 +108,33 @@ def contour_volume(
     return surf
 
 
+def gradient(field: Field, points: np.ndarray, *, step: float = 0.05, value: bool = False):
+    """Central-difference gradient of ``field`` at ``points``, ``(N, 3)``.
+
+    The six offset copies of the points go to the field in one call: the
+    composite fields cost far more per call than per point.  With ``value``
+    the field's values at the points come from the same call, as
+    ``(values, gradient)``.
+    """
+    points = np.asarray(points, float)
+    offsets = np.concatenate([np.eye(3), -np.eye(3)]) * step
+    stacked = (points[None] + offsets[:, None]).reshape(-1, 3)
+    if value:
+        stacked = np.concatenate([stacked, points])
+    n = len(points)
+    d = field(stacked)
+    grad = ((d[: 3 * n] - d[3 * n : 6 * n]) / (2 * step)).reshape(3, n).T
+    return (d[6 * n :], grad) if value else grad
+
+
 def _onto(field: Field, h: float = 0.05):
     """Two Newton steps onto the zero level of ``field``, for :func:`repair_folds`."""
 
     def project(p: np.ndarray, _moved: np.ndarray) -> np.ndarray:
         for _ in range(2):
-            grad = np.stack([(field(p + h * e) - field(p - h * e)) / (2 * h) for e in np.eye(3)], axis=1)
+            d, grad = gradient(field, p, step=h, value=True)
             g2 = np.maximum(np.einsum("ij,ij->i", grad, grad), 1e-6)
-            p = p - (field(p) / g2)[:, None] * grad
+            p = p - (d / g2)[:, None] * grad
         return p
 
     return project
@@ -322,7 +345,7 @@ def _sample(field: Field, lo: np.ndarray, n_fine: np.ndarray, spacing: np.ndarra
     else:
         near = np.zeros(tuple(n_cells[::-1]), bool)
         for part in surfaces(coarse, lo, step):
-            near |= _cells_that_can_hold_zero(np.abs(np.broadcast_to(part, coarse_shape)), n_cells, threshold)
+            near |= _cells_that_can_hold_zero(np.broadcast_to(part, coarse_shape), n_cells, threshold)
         # A cell that holds no surface has one sign throughout; its new points
         # take that sign with its largest corner magnitude, so that the next
         # level does not mistake them for points near a surface.
@@ -360,20 +383,25 @@ def _cells_with_a_corner_below(distance: np.ndarray, n_cells, threshold: float) 
     return near
 
 
-def _cells_that_can_hold_zero(distance: np.ndarray, n_cells, threshold: float) -> np.ndarray:
+def _cells_that_can_hold_zero(values: np.ndarray, n_cells, threshold: float) -> np.ndarray:
     """Cells whose corner values allow a zero inside, for a field of slope ≤ ``threshold / diagonal``.
 
     A zero at ``x`` in the cell bounds each corner value by the slope times
     ``|x - c|``; for two opposite corners ``|x - c|² + |x - c'|²`` is at
-    most the squared diagonal, which is the sharper test of the two.
+    most the squared diagonal, which is the sharper test of the two.  A
+    cell whose corners differ in sign holds a zero whatever the slope: a
+    field that overstates its distance somewhere (a height map's inside
+    beside a cliff) still keeps every surface that the grid's corners see.
     """
-    corners = _corners(distance, n_cells)
+    corners = _corners(values, n_cells)
     t2 = threshold * threshold
     near = np.ones(tuple(n_cells[::-1]), bool)
     for dk, dj, di in ((0, 0, 0), (0, 0, 1), (0, 1, 0), (0, 1, 1)):
         a = corners[(dk, dj, di)]
         b = corners[(1 - dk, 1 - dj, 1 - di)]
         near &= a * a + b * b <= t2
+    views = list(corners.values())
+    near |= (np.minimum.reduce(views) < 0) & (np.maximum.reduce(views) >= 0)
     return near
 
 
