@@ -4,6 +4,14 @@
 server, :mod:`.sessions` gives every visitor their own process.
 """
 
-from .core import SpineVizApp
+
+def __getattr__(name: str):
+    # Lazy: the session manager imports this package without VTK, trame or the model.
+    if name == "SpineVizApp":
+        from .core import SpineVizApp
+
+        return SpineVizApp
+    raise AttributeError(name)
+
 
 __all__ = ["SpineVizApp"]

@@ -32,6 +32,7 @@ from spineviz.render.scenes.shots import scene_pose
 
 from . import text
 from .source import PartSource, clip_section
+from .timeline import mark, watch_image_delivery
 from .viewstate import (
     CAMERA_QUERY_KEY,
     CONDITION_KEYS,
@@ -167,6 +168,7 @@ class SpineVizApp(TrameApp):
 
     # ---- reactions: conditions ----------------------------------------------
     def _on_conditions(self, **_: Any) -> None:
+        mark("app: condition change arrived")
         incoming = {k: self.state[k] for k in CONDITION_KEYS}
         changes = changed_conditions(self.conditions, incoming)
         if not changes:
@@ -184,6 +186,7 @@ class SpineVizApp(TrameApp):
         try:
             new = self.conditions.replace(**changes)
             self.source.parts(new)
+            mark("app: conditions built")
         except StateError as err:
             self._refuse(err, condition_tokens(self.conditions))
             return False
@@ -293,6 +296,7 @@ class SpineVizApp(TrameApp):
 
     def _draw(self, *, reset_camera: bool = False) -> None:
         self.presenter.update(self.shown_parts())
+        mark("app: actors updated")
         # The mappers cut (no geometry rebuilt): moving the plane costs one render.
         self.presenter.set_section(self.section())
         self._style_actors()
@@ -393,18 +397,22 @@ class SpineVizApp(TrameApp):
         )
 
     def _push(self, *_: Any) -> None:
+        mark("app: push")
         for view in self.views:
             view.update()
 
     def _on_server_ready(self, **_: Any) -> None:
         # Lower trame-vtk's stale-image wait (platform notes: 0.5 s of every toggle).
+        mark("app: server ready")
         protocol = self.server.protocol
         for link in protocol.getLinkProtocols() if protocol else ():
             if hasattr(link, "delta_stale_time_before_render"):
                 link.delta_stale_time_before_render = STALE_WAIT_S
+                watch_image_delivery(link)
 
     # ---- sessions -----------------------------------------------------------
     def _on_client_connected(self, **_: Any) -> None:
+        mark("app: client connected")
         self._clients += 1
         if not self.shared and self.idle_exit_s > 0:
             # wslink ends the process this long after its last connection

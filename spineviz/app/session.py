@@ -26,25 +26,38 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--idle-exit", type=float, default=30.0, help="seconds to live after the visitor leaves")
     p.add_argument("--shared", action="store_true", help="every browser follows one state")
     p.add_argument("--authKey", default=None, help="secret the launcher hands the browser (wslink)")
+    p.add_argument(
+        "--skip-render-check",
+        action="store_true",
+        help="no EGL smoke test here: the parent runs it should this process die",
+    )
     return p.parse_args(argv)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .timeline import mark
+
+    mark("session: main")
     args = parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("spineviz").setLevel(logging.INFO)
     from spineviz.render import offscreen
 
     offscreen.configure_environment()
-    offscreen.begin_check()  # the EGL smoke test runs while trame and the model load
+    if args.skip_render_check:
+        offscreen.skip_check()
+    else:
+        offscreen.begin_check()  # the EGL smoke test runs while trame and the model load
     from trame.app import get_server
 
     from .core import SpineVizApp
 
+    mark("session: imports done")
     server = get_server("spineviz", client_type="vue3")
     app = SpineVizApp(
         server, shared=args.shared, rendering=args.rendering, detail=args.detail, idle_exit_s=args.idle_exit
     )
+    mark("session: app built")
     app.ctrl.on_server_ready.add(lambda **_: print(READY_LINE, flush=True))
     # trame reads --host, --port and --authKey from the command line itself.
     app.server.start(

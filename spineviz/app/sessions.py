@@ -35,11 +35,17 @@ from pathlib import Path
 from aiohttp import web
 
 from .session import READY_LINE
+from .timeline import mark
 
 log = logging.getLogger("spineviz.sessions")
 
 
 MODULES = ("vuetify3", "vtk")
+
+TOP_UP_DELAY_S = 3.0
+"""A new spare starts this long after a visitor's session is ready: on a
+small machine its start-up (imports, model) would otherwise compete with
+that visitor's first frame."""
 
 
 def static_routes() -> tuple[Path, dict[str, Path]]:
@@ -147,6 +153,9 @@ class SessionManager:
         self.session_args = tuple(session_args)
         self.sessions: dict[str, Session] = {}
         self._spawning: set[asyncio.Task] = set()
+        self._later: set[asyncio.Task] = set()
+        self.failure: str | None = None
+        """Why sessions cannot start (rendering unavailable), once a child died before it was ready."""
 
     # ---- processes ----------------------------------------------------------
     async def _spawn(self) -> Session:
@@ -161,12 +170,15 @@ class SessionManager:
             str(port),
             "--idle-exit",
             str(self.idle_exit_s),
+            # A child that cannot render dies; _explain runs the check here then.
+            "--skip-render-check",
             *self.session_args,
         ]
         process = await asyncio.create_subprocess_exec(
             *cmd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, env=os.environ.copy()
         )
         session = Session(uuid.uuid4().hex[:12], port, process)
+        mark(f"manager: session {session.id} spawned (pid {process.pid})")
         self.sessions[session.id] = session
         asyncio.get_running_loop().create_task(self._watch(session))
         return session
@@ -182,22 +194,54 @@ class SessionManager:
             buffer += chunk
             if not session.ready.is_set() and READY_LINE.encode() in buffer:
                 session.ready.set()
+                mark(f"manager: session {session.id} ready")
             *lines, buffer = buffer.split(b"\n")
             for line in lines:
                 text = line.decode(errors="replace").replace(READY_LINE, "").strip()
+                if text.startswith("[timeline]"):
+                    print(text, flush=True)
+                    continue
                 if text:
                     session.lines.append(text)
                     log.info("[session %s] %s", session.id, text)
         await session.process.wait()
         self.sessions.pop(session.id, None)
-        session.ready.set()  # wake anyone waiting on a session that died
+        died_young = not session.ready.is_set()
         log.info("session %s ended (exit status %s)", session.id, session.process.returncode)
-        self._top_up()
+        if died_young:
+            await self._explain()
+        session.ready.set()  # wake anyone waiting on a session that died
+        if self.failure is None:
+            self._top_up()
+
+    async def _explain(self) -> None:
+        """After a child died before it was ready: find out whether this machine can render at all."""
+        from spineviz.render import offscreen
+
+        try:
+            await asyncio.to_thread(offscreen.ensure_rendering)
+        except offscreen.RenderingUnavailable as err:
+            self.failure = str(err)
+            log.error("%s", err)
+
+    def _top_up_after(self, session: Session) -> None:
+        """Start spares :data:`TOP_UP_DELAY_S` after ``session`` is ready (see there why)."""
+
+        async def later() -> None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(session.ready.wait(), 120)
+            await asyncio.sleep(TOP_UP_DELAY_S)
+            self._top_up()
+
+        task = asyncio.get_running_loop().create_task(later())
+        self._later.add(task)
+        task.add_done_callback(self._later.discard)
 
     def _top_up(self) -> None:
         """Start spares until ``pool`` are free or the limit is reached."""
-        free = sum(1 for s in self.sessions.values() if not s.claimed)
-        room = self.max_sessions - len(self.sessions)
+        starting = len(self._spawning)
+        free = sum(1 for s in self.sessions.values() if not s.claimed) + starting
+        room = self.max_sessions - len(self.sessions) - starting
         for _ in range(max(0, min(self.pool - free, room))):
             task = asyncio.get_running_loop().create_task(self._spawn())
             self._spawning.add(task)
@@ -206,6 +250,8 @@ class SessionManager:
     async def claim(self, *, timeout: float = 120.0) -> Session | None:
         """A ready session for a new visitor, or ``None`` when the limit is reached."""
         for _attempt in range(3):
+            if self.failure is not None:
+                return None
             while self._spawning:
                 await asyncio.wait(set(self._spawning))
             free = [s for s in self.sessions.values() if not s.claimed]
@@ -217,7 +263,7 @@ class SessionManager:
             free.sort(key=lambda s: not s.ready.is_set())
             session = free[0]
             session.claimed = True
-            self._top_up()
+            self._top_up_after(session)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(session.ready.wait(), timeout)
             if session.process.returncode is None and session.ready.is_set():
@@ -245,12 +291,13 @@ class SessionManager:
     # ---- web ----------------------------------------------------------------
     async def handle_launch(self, request: web.Request) -> web.Response:
         """The trame client's ``POST paraview/``: answer with a session's websocket URL."""
+        mark("manager: launch request")
         session = await self.claim()
         if session is None:
-            return web.json_response(
-                {"error": "All sessions are busy; please try again in a minute."}, status=503
-            )
+            error = self.failure or "All sessions are busy; please try again in a minute."
+            return web.json_response({"error": error}, status=503)
         log.info("visitor %s → session %s (port %d)", request.remote, session.id, session.port)
+        mark(f"manager: visitor sent to session {session.id}")
         # The client swaps USE_HOSTNAME for the host in its address bar, so
         # the same answer works on 127.0.0.1 and on a clinic's network.
         return web.json_response({"sessionURL": f"ws://USE_HOSTNAME:{session.port}/ws", "id": session.id})
@@ -270,6 +317,7 @@ class SessionManager:
         app.router.add_get("/{path:.*}", files.handle)
 
         async def on_startup(_app):
+            mark("manager: listening")
             self._top_up()
 
         async def on_cleanup(_app):
@@ -279,6 +327,13 @@ class SessionManager:
         app.on_cleanup.append(on_cleanup)
         return app
 
+    async def _start(self) -> web.Application:
+        # The first session starts before anything else loads here: its
+        # imports and model are most of a first visitor's wait.
+        self._top_up()
+        await asyncio.sleep(0)
+        return self.web_app()
+
     def run(self) -> None:
         """Serve until interrupted."""
-        web.run_app(self.web_app(), host=self.host, port=self.port, print=None, access_log=None)
+        web.run_app(self._start(), host=self.host, port=self.port, print=None, access_log=None)
