@@ -43,25 +43,25 @@ def main() -> None:
     # State-free data the components share, computed once with the healthy model.
     t = time.perf_counter()
     b.healthy_roots(healthy.levels)
-    for side in ("left", "right"):
-        b.muscle_volume(healthy.levels, args.detail, side)
-    print(f"healthy root paths and muscle volumes (once): {time.perf_counter() - t:.2f} s")
+    print(f"healthy root paths (once): {time.perf_counter() - t:.2f} s")
     print(f"load average at start: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"{'field':18s} {'cold ms':>9s} {'warm ms':>9s}  components rebuilt")
+    print(f"{'field':18s} {'cold ms':>9s} {'cold cpu':>9s} {'warm ms':>9s}  components rebuilt")
     deps = b.depends()
     for field, change in CHANGES.items():
         state = State(**change)
-        cold, warm = [], []
+        cold, cpu, warm = [], [], []
         for _ in range(args.repeat):
             b.clear_components()
-            t = time.perf_counter()
+            t, c = time.perf_counter(), time.process_time()
             b.build(state, detail=args.detail)
             cold.append(time.perf_counter() - t)
+            cpu.append(time.process_time() - c)
             t = time.perf_counter()
             b.build(state, detail=args.detail)
             warm.append(time.perf_counter() - t)
         print(
-            f"{field:18s} {statistics.median(cold) * 1e3:9.1f} {statistics.median(warm) * 1e3:9.3f}  "
+            f"{field:18s} {statistics.median(cold) * 1e3:9.1f} {statistics.median(cpu) * 1e3:9.1f} "
+            f"{statistics.median(warm) * 1e3:9.3f}  "
             f"{', '.join(deps.get(field, ()) or ('several',))}"
         )
 

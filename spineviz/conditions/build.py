@@ -30,6 +30,8 @@ from spineviz.geometry.frames import Frame, Placement, placement
 from spineviz.geometry.model import DETAIL_SPACING, Model, build_model, check_detail
 from spineviz.geometry.names import Levels
 from spineviz.geometry.neural import RootPath, root_path, sac_semi_axes
+from spineviz.geometry.part_cache import mirror_symmetric
+from spineviz.geometry.soft_tissue import MUSCLE_COARSENING
 
 from .compression import (
     FACET_GROWTH,
@@ -48,8 +50,9 @@ from .deform import ANGLES, DiscSettling, Push
 from .degeneration import GRADES, STENOSIS_BULGE, osteophyte_mesh
 from .herniation import exit_angle, herniation_field, herniation_mesh
 from .ingrowth import _merge, basivertebral_branches, ingrowth_parts, ingrowth_paths
+from .modic import clear_caches as clear_modic_caches
 from .modic import modic_parts
-from .multifidus import MuscleVolume, fatty_split, sample_muscle
+from .multifidus import MuscleVolume, fatty_split, mirrored, sample_muscle, split_fields
 from .state import State
 from .theories import immune_cells, immune_cells_on, microfractures, particles
 
@@ -291,11 +294,7 @@ def c_settle(levels: Levels, detail: str, level: str, pfirrmann: int, stenosis: 
         for v, side in ((upper, "inferior"), (lower, "superior")):
             if v in levels.vertebrae:
                 parts[f"{v}.osteophytes"] = osteophyte_mesh(
-                    place.shapes[v],
-                    place.frames[v],
-                    side=side,
-                    length=grade.osteophyte,
-                    spacing=DETAIL_SPACING[detail],
+                    place.shapes[v], place.frames[v], side=side, length=grade.osteophyte
                 )
     return Piece(parts, fields, measurements=measurements)
 
@@ -490,9 +489,7 @@ def c_theory(
         return Piece()
     place = degenerated_placement(level, pfirrmann)
     if theory == "biomechanical":
-        return Piece(
-            {f"{level}.theory.microfractures": microfractures(place, level, spacing=DETAIL_SPACING[detail])}
-        )
+        return Piece({f"{level}.theory.microfractures": microfractures(place, level)})
     if theory == "bacterial":
         # Along the new vessels that grow into a degenerated disc: their way in.
         paths = ingrowth_paths(place, level, degenerated=True, fields=bulged_disc(level, pfirrmann, stenosis))
@@ -521,11 +518,9 @@ def c_fat(levels: Levels, detail: str, level: str, pfirrmann: int, stenosis: str
     d = settling(level, pfirrmann, stenosis)
     parts: Parts = {}
     fields: Fields = {}
-    base = healthy(levels, detail)
     for s in ("left", "right"):
         name = f"multifidus.{s}"
-        volume = muscle_volume(levels, detail, s)
-        (muscle, mfield), (fat, ffield) = fatty_split(volume, base.fields[name], grade)
+        muscle, fat, mfield, ffield = fat_split(levels, detail, s, grade)
         if d is not None:
             muscle, fat = d.mesh(muscle), d.mesh(fat)
             mfield, ffield = d.field(mfield), d.field(ffield)
@@ -534,13 +529,44 @@ def c_fat(levels: Levels, detail: str, level: str, pfirrmann: int, stenosis: str
     return Piece(parts, fields)
 
 
+@functools.lru_cache(maxsize=16)
+def fat_split(levels: Levels, detail: str, side: str, grade: int):
+    """One healthy multifidus split into muscle and fat: ``(muscle, fat, muscle_field, fat_field)``.
+
+    Independent of the disc's settling (applied afterwards), so a change of
+    grade alone or of settling alone reuses it.  On a symmetric spine the
+    right side is the left one's mirror image, split once.
+    """
+    base = healthy(levels, detail)
+    if side == "right" and mirror_symmetric(tuple(base.placement.frames.values())):
+        muscle, fat, _, _ = fat_split(levels, detail, "left", grade)
+        # The fat pattern is symmetric about the midline too.
+        mfield, ffield = split_fields(
+            base.fields[f"multifidus.{side}"], float(fat.field_data["fat_threshold"][0])
+        )
+        return mirrored(muscle), mirrored(fat), mfield, ffield
+    volume = muscle_volume(levels, detail, side)
+    (muscle, mfield), (fat, ffield) = fatty_split(volume, base.fields[f"multifidus.{side}"], grade)
+    return muscle, fat, mfield, ffield
+
+
 @functools.lru_cache(maxsize=8)
 def muscle_volume(levels: Levels, detail: str, side: str) -> MuscleVolume:
-    """The healthy multifidus field sampled once per segment and detail."""
+    """The healthy multifidus field sampled at the muscle's own (coarse) contouring step.
+
+    At most :data:`FAT_STEP`, so that the thin fatty streaks of grade 1 stay
+    a few grid cells wide at low detail.
+    """
     base = healthy(levels, detail)
     return sample_muscle(
-        base.fields[f"multifidus.{side}"], base.parts[f"multifidus.{side}"].bounds, DETAIL_SPACING[detail]
+        base.fields[f"multifidus.{side}"],
+        base.parts[f"multifidus.{side}"].bounds,
+        min(DETAIL_SPACING[detail] * MUSCLE_COARSENING, FAT_STEP),
     )
+
+
+FAT_STEP = 2.0
+"""Coarsest grid step (mm) of the muscle–fat split."""
 
 
 Component = Callable[..., Piece]
@@ -643,14 +669,15 @@ def _build(state: State, levels: Levels, detail: str) -> ConditionModel:
 def clear_cache() -> None:
     """Forget every cached model and component (for benchmarks)."""
     clear_components()
-    for cached in (healthy, healthy_roots, muscle_volume):
+    for cached in (healthy, healthy_roots):
         cached.cache_clear()
 
 
 def clear_components() -> None:
-    """Forget the per-state caches, keeping the healthy model and its state-free data."""
+    """Forget the per-state caches and what they build on, keeping the healthy model and root paths."""
     _build.cache_clear()
     for component, _ in COMPONENTS.values():
         component.cache_clear()
-    for cached in (bulged_disc, settling, herniation_piece, degenerated_placement):
+    for cached in (bulged_disc, settling, herniation_piece, degenerated_placement, fat_split, muscle_volume):
         cached.cache_clear()
+    clear_modic_caches()

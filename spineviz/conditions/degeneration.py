@@ -18,7 +18,7 @@ import numpy as np
 import pyvista as pv
 
 from spineviz.geometry.frames import Frame
-from spineviz.geometry.surface import contour
+from spineviz.geometry.surface import signed_volume
 from spineviz.geometry.vertebra import VertebraShape, endplate_rim_z, outline_field
 
 
@@ -70,46 +70,126 @@ STENOSIS_BULGE = {"none": 0.0, "mild": 0.6, "moderate": 1.2, "severe": 1.8}
 """Extra posterior disc bulge that stenosis brings, mm (model)."""
 
 
+def _spur_reach(length: float, angle: np.ndarray) -> np.ndarray:
+    """How far the spurs reach out from the rim at an angle about the body (0 at the front)."""
+    # Irregular, like deposits rather than a machined flange: a few
+    # incommensurate waves around the rim.
+    rough = (
+        1.0
+        + 0.18 * np.sin(5.0 * angle)
+        + 0.12 * np.sin(11.0 * angle + 1.0)
+        + 0.1 * np.sin(23.0 * angle + 2.0)
+    )
+    reach = length * (0.55 + 0.45 * np.cos(angle) ** 2) * rough
+    # Small at the back: down to 35 % over a tenth of a turn around 2.3 rad.
+    back = np.clip((np.abs(angle) - 2.0) / 0.6, 0.0, 1.0)
+    return reach * (1.0 - 0.65 * back * back * (3.0 - 2.0 * back))
+
+
+def _spur_section(shape: VertebraShape, side: str, reach, out, y):
+    """Centre height and half thickness of a spur at ``out`` mm beyond the outline (local frame)."""
+    sign = 1.0 if side == "superior" else -1.0
+    t = np.clip(out / np.maximum(reach, 1e-3), 0.0, 1.0)
+    # The spur leaves the rim horizontally, then curls toward the disc.
+    centre = endplate_rim_z(shape, side, y) + sign * (0.5 + 0.9 * reach * t**2)
+    return centre, 1.6 * (1.0 - 0.75 * t)
+
+
 def spur_field(shape: VertebraShape, side: str, length: float):
     """Local field of the bony spurs along an endplate rim.
 
     Traction spurs grow from the rim outward and bend toward the disc; they
     are largest at the front and sides and small at the back (model, after
-    the article's "jagged bone deposits" at the rims).
+    the article's "jagged bone deposits" at the rims).  :func:`osteophyte_mesh`
+    sweeps this solid's sections around the rim (thick across the spur
+    rather than straight up, and rounded at the tip).
     """
-    sign = 1.0 if side == "superior" else -1.0
 
     def field(p: np.ndarray) -> np.ndarray:
         x, y, z = p[:, 0], p[:, 1], p[:, 2]
         out = outline_field(shape, x, y)
-        angle = np.arctan2(x, -y)  # 0 at the front
-        reach = length * (0.55 + 0.45 * np.cos(angle) ** 2) * (1.0 + 0.18 * np.sin(5.0 * angle))
-        reach = np.where(np.abs(angle) > 2.3, 0.35 * reach, reach)
-        t = np.clip(out / np.maximum(reach, 1e-3), 0.0, 1.0)
-        rim = endplate_rim_z(shape, side, y)
-        # The spur leaves the rim horizontally, then curls toward the disc.
-        centre = rim + sign * (0.5 + 0.9 * reach * t**2)
-        half_thick = 1.6 * (1.0 - 0.75 * t)
+        reach = _spur_reach(length, np.arctan2(x, -y))
+        centre, half_thick = _spur_section(shape, side, reach, out, y)
         return np.maximum.reduce([-out - 1.0, out - reach, np.abs(z - centre) - half_thick])
 
     return field
 
 
-def osteophyte_mesh(
-    shape: VertebraShape, frame: Frame, *, side: str, length: float, spacing: float
-) -> pv.PolyData:
-    """World mesh of the rim spurs of one endplate (empty when ``length`` is 0)."""
+def _outline_ring(shape: VertebraShape, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` points on the body's outline (local xy) and its outward unit normals there."""
+    phi = 2 * np.pi * np.arange(n) / n
+    direction = np.c_[np.sin(phi), -np.cos(phi)]
+    # The outline is star-shaped about the centre: bisect along each ray.
+    lo, hi = np.zeros(n), np.full(n, 2.0 * max(shape.half_width, shape.half_depth))
+    for _ in range(24):
+        mid = (lo + hi) / 2
+        p = direction * mid[:, None]
+        inside = outline_field(shape, p[:, 0], p[:, 1]) < 0
+        lo, hi = np.where(inside, mid, lo), np.where(inside, hi, mid)
+    ring = direction * ((lo + hi) / 2)[:, None]
+    h = 0.05
+    x, y = ring[:, 0], ring[:, 1]
+    normal = np.c_[
+        outline_field(shape, x + h, y) - outline_field(shape, x - h, y),
+        outline_field(shape, x, y + h) - outline_field(shape, x, y - h),
+    ]
+    return ring, normal / np.linalg.norm(normal, axis=1, keepdims=True)
+
+
+SPUR_STATIONS = 144
+"""Cross-sections of the spur ring around the rim (one every 2.5 degrees)."""
+
+SPUR_SECTION = 7
+"""Points along the top (and again along the bottom) of one spur cross-section."""
+
+SPUR_TIP = 3
+"""Points on the rounded tip of one spur cross-section, between top and bottom."""
+
+
+def osteophyte_mesh(shape: VertebraShape, frame: Frame, *, side: str, length: float) -> pv.PolyData:
+    """World mesh of the rim spurs of one endplate (empty when ``length`` is 0).
+
+    The solid of :func:`spur_field` swept directly around the outline: at
+    each station a cross-section from 1 mm inside the rim out to the spur's
+    reach, thick at the base and thin at the tip, curling toward the disc.
+    The ring is one closed surface, built without contouring a grid.
+    """
     if length <= 0:
         return pv.PolyData()
-    rim = float(endplate_rim_z(shape, side, np.array(0.0)))
-    w = shape.half_depth * np.tan(np.radians(max(shape.wedge_superior, shape.wedge_inferior))) + 2
-    box = (
-        -shape.half_width - length - 2,
-        shape.half_width + length + 2,
-        -shape.half_depth - length - 2,
-        shape.half_depth + length,
-        rim - length - w - 3,
-        rim + length + w + 3,
+    ring, normal = _outline_ring(shape, SPUR_STATIONS)
+    reach = _spur_reach(length, np.arctan2(ring[:, 0], -ring[:, 1]))[:, None]
+    s = (1.0 - np.cos(np.linspace(0.0, np.pi, SPUR_SECTION))) / 2
+    out = -1.0 + (reach + 1.0) * s[None, :]
+    sign = 1.0 if side == "superior" else -1.0
+    # The spur's mid-line in the plane of (outward, up) and its unit normal
+    # there: the section is thick across the curling spur, not straight up,
+    # and rounded at its tip, so no edge of the ring is sharper than a right angle.
+    slope = sign * 1.8 * np.clip(out / reach, 0.0, 1.0)
+    across = np.stack([-slope, np.ones_like(slope)], axis=-1) / np.hypot(slope, 1.0)[..., None]
+    along = np.stack([across[..., 1], -across[..., 0]], axis=-1)
+    centre, half = _spur_section(shape, side, reach, out, ring[:, None, 1] + out * normal[:, None, 1])
+    turn = np.linspace(0.0, np.pi, SPUR_TIP + 2)[1:-1]
+    tip = (
+        np.cos(turn)[None, :, None] * across[:, -1:, :] + np.sin(turn)[None, :, None] * along[:, -1:, :]
+    ) * half[:, -1:, None]
+    # Each section's loop (outward, up): along the top from the base to the
+    # tip, round the tip, back along the bottom.
+    mid = np.stack([out, centre], axis=-1)
+    loop = np.concatenate(
+        [mid + half[..., None] * across, mid[:, -1:, :] + tip, (mid - half[..., None] * across)[:, ::-1]],
+        axis=1,
     )
-    local = contour(spur_field(shape, side, length), box, spacing=min(spacing, 0.7), smooth_iterations=8)
-    return local.transform(frame.matrix, inplace=False)
+    loop_xy = ring[:, None, :] + loop[..., 0:1] * normal[:, None, :]
+    loop_z = loop[..., 1]
+    points = np.c_[loop_xy.reshape(-1, 2), loop_z.ravel()]
+    n, m = loop_z.shape
+    i, j = np.meshgrid(np.arange(n), np.arange(m), indexing="ij")
+    a = i * m + j
+    b = ((i + 1) % n) * m + j
+    c = ((i + 1) % n) * m + (j + 1) % m
+    d = i * m + (j + 1) % m
+    tri = np.r_[np.c_[a.ravel(), b.ravel(), c.ravel()], np.c_[a.ravel(), c.ravel(), d.ravel()]]
+    mesh = pv.PolyData(points, np.c_[np.full(len(tri), 3), tri].ravel())
+    if signed_volume(mesh) < 0:
+        mesh = mesh.flip_faces()
+    return mesh.transform(frame.matrix, inplace=False)

@@ -14,6 +14,8 @@ endplate into the zone.
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pyvista as pv
 
@@ -21,7 +23,7 @@ from spineviz.geometry import sdf
 from spineviz.geometry.bones import ENDPLATE_THICKNESS, body_arch_boundary
 from spineviz.geometry.frames import Frame
 from spineviz.geometry.surface import contour
-from spineviz.geometry.vertebra import VertebraShape, body_field, endplate_z
+from spineviz.geometry.vertebra import VertebraShape, body_field, endplate_z, outline_field
 
 EXTENT_FRACTION = {"lt25": 0.2, "25-50": 0.4, "gt50": 0.62}
 """Deepest reach of the zone as a share of the body height at the centre; each
@@ -86,38 +88,131 @@ def zone_field(shape: VertebraShape, side: str, extent: str) -> sdf.Field:
     return field
 
 
-def fissure_field(shape: VertebraShape, side: str, modic_type: int) -> sdf.Field | None:
-    """Thin clefts through the bony endplate into the marrow (types 1 and 2)."""
-    if modic_type not in FISSURES:
-        return None
+@functools.lru_cache(maxsize=4)
+def _unit_blade(n_along: int = 22, n_around: int = 12) -> tuple[np.ndarray, np.ndarray]:
+    """A closed superellipsoid around the x axis: points in [-1, 1]³ and outward triangles.
+
+    Blunt at its ends and almost box-like across, so that mapped onto a crack
+    (:func:`fissure_mesh`) it reads as a thin flat cleft, not as a cigar.
+    """
+    phi = np.pi * np.arange(1, n_along) / n_along
+    theta = 2 * np.pi * np.arange(n_around) / n_around
+
+    def power(v, e):
+        return np.sign(v) * np.abs(v) ** e
+
+    x = np.repeat(power(np.cos(phi), 0.4), n_around)
+    r = np.repeat(np.abs(np.sin(phi)) ** 0.4, n_around)
+    y = r * np.tile(power(np.cos(theta), 0.5), len(phi))
+    z = r * np.tile(power(np.sin(theta), 0.5), len(phi))
+    points = np.vstack([[1.0, 0.0, 0.0], np.c_[x, y, z], [-1.0, 0.0, 0.0]])
+    ring = np.arange(n_around)
+    nxt = np.roll(ring, -1)
+    tri = [np.c_[np.zeros(n_around, int), 1 + nxt, 1 + ring]]
+    for j in range(len(phi) - 1):
+        a, b = 1 + j * n_around, 1 + (j + 1) * n_around
+        tri += [np.c_[a + ring, a + nxt, b + ring], np.c_[a + nxt, b + nxt, b + ring]]
+    last = 1 + (len(phi) - 1) * n_around
+    tri.append(np.c_[np.full(n_around, len(points) - 1), last + ring, last + nxt])
+    tri = np.vstack(tri)
+    # Wind outward whatever the parametrisation's handedness.
+    if _signed_volume(points, tri) < 0:
+        tri = tri[:, ::-1]
+    return points, tri
+
+
+def _signed_volume(points: np.ndarray, tri: np.ndarray) -> float:
+    a, b, c = points[tri[:, 0]], points[tri[:, 1]], points[tri[:, 2]]
+    return float(np.einsum("ij,ij->i", a, np.cross(b, c)).sum() / 6.0)
+
+
+def _cracks(shape: VertebraShape, modic_type: int):
+    """Centres, directions and the tuple of :data:`FISSURES` of one type's clefts (deterministic)."""
     count, length, width, depth = FISSURES[modic_type]
-    # Fixed, well-spread positions and directions (deterministic).
     rng = np.random.default_rng(17 + modic_type)
     angles = np.linspace(0.3, np.pi - 0.3, count) + rng.uniform(-0.25, 0.25, count)
     centres = np.c_[
         np.linspace(-0.45, 0.45, count) * shape.half_width * rng.uniform(0.7, 1.0, count),
         rng.uniform(-0.35, 0.3, count) * shape.half_depth,
     ]
-    body = body_field(shape)
+    return centres, angles, (length, width, depth)
 
-    def field(p: np.ndarray) -> np.ndarray:
-        d = depth_below_endplate(shape, side, p)
-        out = np.full(len(p), np.inf)
-        for (cx, cy), ang in zip(centres, angles, strict=True):
-            u = np.array([np.cos(ang), np.sin(ang)])
-            rel = p[:, :2] - (cx, cy)
-            along = rel @ u
-            across = np.abs(rel @ np.array([-u[1], u[0]]))
-            # A crack tapers toward its ends and toward its depth.
-            taper = np.clip(1.0 - (2.0 * along / length) ** 2, 0.0, 1.0)
-            half_w = width / 2 * (0.35 + 0.65 * taper)
-            reach = depth * (0.4 + 0.6 * taper)
-            crack = np.maximum.reduce([across - half_w, np.abs(along) - length / 2, d - reach, -d - 0.3])
-            out = np.minimum(out, crack)
-        # Stay inside the bone's outline: a crack does not cut the cortex wall.
-        return np.maximum(out, body(p) + 1.5 + np.minimum(d, 0.0))
 
-    return field
+@functools.lru_cache(maxsize=32)
+def fissure_mesh(shape: VertebraShape, side: str, modic_type: int) -> pv.PolyData | None:
+    """Thin clefts through the bony endplate into the marrow (types 1 and 2), local frame.
+
+    Each cleft is a thin blade that follows the endplate's curved surface:
+    it runs ``length`` mm along its direction, tapers toward its ends and
+    toward its depth, starts just under the endplate's disc-facing surface
+    and stays inside the body's outline, short of the cortex wall.  Built
+    directly as a closed mesh (no contouring): a flat crack a fraction of a
+    millimetre wide would need a very fine grid.
+
+    Returns ``None`` for types without fissures (3).
+    """
+    if modic_type not in FISSURES:
+        return None
+    centres, angles, (length, width, depth) = _cracks(shape, modic_type)
+    unit, tri = _unit_blade()
+    points, faces = [], []
+    for (cx, cy), ang in zip(centres, angles, strict=True):
+        u = np.array([np.cos(ang), np.sin(ang)])
+        n = np.array([-u[1], u[0]])
+        # Shorten a cleft that would run into the cortex wall (1.5 mm kept).
+        s = np.linspace(-length / 2, length / 2, 61)
+        inside = outline_field(shape, cx + s * u[0], cy + s * u[1]) < -1.5
+        if not inside.any():
+            continue
+        s0, s1 = s[inside][0], s[inside][-1]
+        along = (s0 + s1) / 2 + unit[:, 0] * (s1 - s0) / 2
+        taper = np.clip(1.0 - (2.0 * along / length) ** 2, 0.0, 1.0)
+        half_w = width / 2 * (0.35 + 0.65 * taper)
+        reach = depth * (0.4 + 0.6 * taper)
+        top = FISSURE_START
+        d = (top + reach) / 2 + unit[:, 2] * (reach - top) / 2
+        xy = np.array([cx, cy]) + along[:, None] * u + (unit[:, 1] * half_w)[:, None] * n
+        ez = endplate_z(shape, side, xy[:, 0], xy[:, 1])
+        z = ez - d if side == "superior" else ez + d
+        faces.append(tri + sum(len(p) for p in points))
+        points.append(np.c_[xy, z])
+    if not points:
+        return None
+    pts, tri = np.vstack(points), np.vstack(faces)
+    if _signed_volume(pts, tri) < 0:
+        tri = tri[:, ::-1]
+    return pv.PolyData(pts, np.c_[np.full(len(tri), 3), tri].ravel())
+
+
+FISSURE_START = 0.3
+"""Depth below the endplate's disc-facing surface (mm) where a cleft begins:
+inside the bony endplate, so that it crosses the plate into the marrow."""
+
+
+@functools.lru_cache(maxsize=32)
+def zone_mesh(shape: VertebraShape, side: str, extent: str, spacing: float) -> pv.PolyData:
+    """The Modic zone under one endplate, local frame, with its ``modic_mix`` point data.
+
+    The zone's shape depends only on the vertebra, the endplate and the
+    extent (the type changes its look), so it is contoured once per those
+    on a small box around the layer; its point data ``modic_mix`` runs
+    0 → 1 from the endplate to the deep border.
+    """
+    field = zone_field(shape, side, extent)
+    reach = EXTENT_FRACTION[extent] * float(body_height(shape, 0.0, 0.0))
+    ez = float(endplate_z(shape, side, np.array(0.0), np.array(0.0)))
+    z0, z1 = (ez - reach - 2, ez + 1) if side == "superior" else (ez - 1, ez + reach + 2)
+    box = (-shape.half_width - 1, shape.half_width + 1, -shape.half_depth - 1, shape.half_depth + 1, z0, z1)
+    local = contour(field, box, spacing=spacing)
+    d = depth_below_endplate(shape, side, local.points)
+    local.point_data["modic_mix"] = np.clip(d / max(reach, 1e-6), 0.0, 1.0)
+    return local
+
+
+ZONE_SPACING = 1.4
+"""Coarsest grid step (mm) the zone is contoured at, whatever the detail: a
+smooth layer of marrow several millimetres thick needs no finer grid, and
+the coarser step keeps one condition change fast."""
 
 
 def _tag(mesh: pv.PolyData, **values) -> pv.PolyData:
@@ -164,14 +259,7 @@ def modic_parts(
     """
     side = facing_side(shape.level, disc)
     types = [int(t) for t in modic.split("/")]
-    field = zone_field(shape, side, extent)
-    reach = EXTENT_FRACTION[extent] * float(body_height(shape, 0.0, 0.0))
-    ez = float(endplate_z(shape, side, np.array(0.0), np.array(0.0)))
-    z0, z1 = (ez - reach - 2, ez + 1) if side == "superior" else (ez - 1, ez + reach + 2)
-    box = (-shape.half_width - 4, shape.half_width + 4, -shape.half_depth - 4, shape.half_depth + 4, z0, z1)
-    local = contour(field, box, spacing=spacing)
-    d = depth_below_endplate(shape, side, local.points)
-    local.point_data["modic_mix"] = np.clip(d / max(reach, 1e-6), 0.0, 1.0)
+    local = zone_mesh(shape, side, extent, max(spacing, ZONE_SPACING))
     zone = _tag(
         local.transform(frame.matrix, inplace=False),
         modic_type=modic,
@@ -182,14 +270,15 @@ def modic_parts(
     )
     parts = {f"{shape.level}.modic": zone}
     # Fissures follow the earliest type present: mixed 1/2 still has type-1 clefts.
-    crack = fissure_field(shape, side, min(types))
-    if crack is not None:
-        _, _, _, depth = FISSURES[min(types)]
-        zf0, zf1 = (ez - depth - 1.5, ez + 1.5) if side == "superior" else (ez - 1.5, ez + depth + 1.5)
-        fbox = (-shape.half_width, shape.half_width, -shape.half_depth, shape.half_depth, zf0, zf1)
-        cracks = contour(crack, fbox, spacing=min(spacing, 0.35), smooth_iterations=6)
-        if cracks.n_cells:
-            parts[f"{shape.level}.modic.fissures"] = _tag(
-                cracks.transform(frame.matrix, inplace=False), modic_type=modic, endplate=side
-            )
+    cracks = fissure_mesh(shape, side, min(types))
+    if cracks is not None:
+        parts[f"{shape.level}.modic.fissures"] = _tag(
+            cracks.transform(frame.matrix, inplace=False), modic_type=modic, endplate=side
+        )
     return parts
+
+
+def clear_caches() -> None:
+    """Forget the cached zone and fissure meshes (for benchmarks)."""
+    zone_mesh.cache_clear()
+    fissure_mesh.cache_clear()

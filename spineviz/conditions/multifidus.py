@@ -21,7 +21,7 @@ import numpy as np
 import pyvista as pv
 
 from spineviz.geometry import sdf
-from spineviz.geometry.surface import contour_volume, grid_points, sample
+from spineviz.geometry.surface import FOLD_DOT, edge_faces, grid_points, sample, signed_volume, triangles
 
 FAT_SHARE = {0: 0.0, 1: 0.12, 2: 0.33, 3: 0.58}
 """Share of the muscle volume replaced by fat for each grade (model within the
@@ -38,10 +38,16 @@ class MuscleVolume:
 
 
 def sample_muscle(field: sdf.Field, bounds, spacing: float) -> MuscleVolume:
-    """Sample a muscle's field over its mesh bounds (with room to close the contour)."""
+    """Sample a muscle's field over its mesh bounds (with room to close the contour).
+
+    Values are exact only near the muscle's surface; deeper inside they only
+    keep the right sign (:func:`~spineviz.geometry.surface.sample` with the
+    muscle as the one surface), which is all that the split's ``max`` with
+    the fat pattern needs there: a third of the evaluations of a full band.
+    """
     lo = np.asarray(bounds[0::2], float) - 2 * spacing - 1.0
     hi = np.asarray(bounds[1::2], float) + 2 * spacing + 1.0
-    return MuscleVolume(sample(field, lo, hi, spacing), lo, spacing)
+    return MuscleVolume(sample(field, lo, hi, spacing, surfaces=lambda v, _o, _s: [v]), lo, spacing)
 
 
 def streaks(p: np.ndarray) -> np.ndarray:
@@ -65,31 +71,126 @@ def fatty_split(volume: MuscleVolume, field: sdf.Field, grade: int):
     """The muscle part and the fat part of one multifidus at a grade.
 
     Returns ``((muscle_mesh, muscle_field), (fat_mesh, fat_field))``; the fat
-    mesh's ``field_data`` holds ``fat_grade`` and ``fat_share`` (measured on
-    the meshes), the muscle's ``fat_fraction`` (the same share).
+    mesh's ``field_data`` holds ``fat_grade``, ``fat_share`` (measured on
+    the meshes) and ``fat_threshold`` (the pattern's level that bounds the
+    fat, for :func:`split_fields`), the muscle's ``fat_fraction`` (the share).
     """
     pts = grid_points(volume.values.shape, volume.origin, volume.spacing)
     g = streaks(pts).reshape(volume.values.shape)
     inside = volume.values < 0
     threshold = float(np.quantile(g[inside], 1.0 - FAT_SHARE[grade]))
-    # The pattern's slope is about 0.5/mm; scaled to read as millimetres.
-    k = 2.0
-    fat_vol = np.maximum(volume.values, k * (threshold - g))
-    muscle_vol = np.maximum(volume.values, k * (g - threshold))
-    fat = contour_volume(fat_vol, volume.origin, volume.spacing, smooth_iterations=10)
-    muscle = contour_volume(muscle_vol, volume.origin, volume.spacing, smooth_iterations=10)
+    fat_vol = _off_grid(np.maximum(volume.values, SLOPE * (threshold - g)), volume.spacing)
+    muscle_vol = _off_grid(np.maximum(volume.values, SLOPE * (g - threshold)), volume.spacing)
+    fat = _contour(fat_vol, volume.origin, volume.spacing)
+    muscle = _contour(muscle_vol, volume.origin, volume.spacing)
     share = _volume(fat) / max(_volume(fat) + _volume(muscle), 1e-9)
     fat.field_data["fat_grade"] = np.array([grade])
     fat.field_data["fat_share"] = np.array([share])
+    fat.field_data["fat_threshold"] = np.array([threshold])
     muscle.field_data["fat_fraction"] = np.array([share])
+    muscle_field, fat_field = split_fields(field, threshold)
+    return (muscle, muscle_field), (fat, fat_field)
 
-    def fat_field(p):
-        return np.maximum(field(p), k * (threshold - streaks(p)))
+
+SLOPE = 2.0
+"""Scale of the fat pattern in the split's fields: its slope, about 0.5/mm, read as millimetres."""
+
+
+def split_fields(field: sdf.Field, threshold: float) -> tuple[sdf.Field, sdf.Field]:
+    """Fields of the remaining muscle and of the fat, for a muscle ``field`` and a pattern level."""
 
     def muscle_field(p):
-        return np.maximum(field(p), k * (streaks(p) - threshold))
+        return np.maximum(field(p), SLOPE * (streaks(p) - threshold))
 
-    return (muscle, muscle_field), (fat, fat_field)
+    def fat_field(p):
+        return np.maximum(field(p), SLOPE * (threshold - streaks(p)))
+
+    return muscle_field, fat_field
+
+
+def mirrored(mesh: pv.PolyData) -> pv.PolyData:
+    """A triangle mesh's mirror image across the midline ``x = 0``, still facing outward, data kept."""
+    pts = np.asarray(mesh.points, float) * np.array([-1.0, 1.0, 1.0])
+    tri = triangles(mesh)[:, ::-1]
+    out = pv.PolyData(pts, np.c_[np.full(len(tri), 3), tri].ravel())
+    for key in mesh.field_data:
+        out.field_data[key] = mesh.field_data[key]
+    return out
+
+
+OFF_GRID = 0.4
+"""Share of the grid step by which a sampled value is kept from zero (:func:`_off_grid`)."""
+
+
+def _off_grid(values: np.ndarray, spacing: float) -> np.ndarray:
+    """``values`` with those near zero pushed to ``±OFF_GRID * spacing``.
+
+    A surface passing next to a grid point leaves sliver triangles whose
+    corners smoothing moves past each other (folds).  Keeping every value a
+    fraction of a step from zero keeps the vertices off the grid points;
+    the surface moves by a fraction of a step at most, and the coarse
+    split needs no fold repair (which would cost more than the contouring).
+    """
+    near = np.abs(values) < OFF_GRID * spacing
+    out = values.copy()
+    out[near] = np.where(values[near] < 0, -OFF_GRID * spacing, OFF_GRID * spacing)
+    return out
+
+
+SMOOTHING = (24, 0.05)
+"""Windowed-sinc passes and pass band of the split's surfaces: the coarse
+grid's terraces and the off-grid nudge smoothed away (the muscle reads as
+smooth as the healthy one)."""
+
+
+def _contour(values: np.ndarray, origin, spacing: float) -> pv.PolyData:
+    """Closed outward surface of ``values < 0``, smoothed, with any fold put back as contoured.
+
+    The volume is sampled off the grid points (:func:`_off_grid`), so the
+    contour has no fold; strong smoothing can still fold a crease where the
+    fat meets the muscle's surface.  Those few patches (a ring around each
+    folded edge, grown until none is left) take back their contoured
+    positions, which costs a fraction of a general fold repair.
+    """
+    vol = np.array(values, dtype=np.float32)
+    # The outermost layer outside, so that the surface closes inside the grid.
+    for axis in range(3):
+        sl = [slice(None)] * 3
+        sl[axis] = [0, -1]
+        vol[tuple(sl)] = np.maximum(vol[tuple(sl)], spacing)
+    grid = pv.ImageData(dimensions=vol.shape[::-1], spacing=(spacing,) * 3, origin=tuple(origin))
+    grid.point_data["d"] = vol.ravel()
+    raw = grid.contour([0.0], scalars="d", method="flying_edges", compute_normals=False).triangulate()
+    raw.point_data.clear()
+    if raw.n_cells == 0:
+        return raw
+    n_iter, band = SMOOTHING
+    smooth = raw.smooth_taubin(
+        n_iter=n_iter,
+        pass_band=band,
+        boundary_smoothing=False,
+        feature_smoothing=False,
+        non_manifold_smoothing=False,
+        normalize_coordinates=True,
+    )
+    tri = triangles(raw)
+    fa, fb = edge_faces(tri)
+    start, end = tri.ravel(), tri[:, [1, 2, 0]].ravel()
+    pts = np.asarray(smooth.points, float).copy()
+    contoured = np.asarray(raw.points, float)
+    region = np.zeros(len(pts), bool)
+    for _ in range(6):
+        n = np.cross(pts[tri[:, 1]] - pts[tri[:, 0]], pts[tri[:, 2]] - pts[tri[:, 0]])
+        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-300)
+        folded = np.einsum("ij,ij->i", n[fa], n[fb]) < FOLD_DOT
+        if not folded.any():
+            break
+        region[tri[fa[folded]].ravel()] = True
+        region[tri[fb[folded]].ravel()] = True
+        region[end[region[start]]] = True
+        pts[region] = contoured[region]
+    raw.points = pts
+    return raw if signed_volume(raw) > 0 else raw.flip_faces()
 
 
 def _volume(mesh: pv.PolyData) -> float:

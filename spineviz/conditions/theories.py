@@ -16,28 +16,19 @@ import numpy as np
 import pyvista as pv
 
 from spineviz.geometry.frames import Placement
-from spineviz.geometry.surface import contour
 from spineviz.geometry.tubes import spline
 
 from .ingrowth import _merge
-from .modic import facing_side, fissure_field
+from .modic import facing_side, fissure_mesh
 
 
-def microfractures(place: Placement, disc: str, *, spacing: float) -> pv.PolyData:
-    """Hairline cracks in both endplates facing the disc (world)."""
+def microfractures(place: Placement, disc: str) -> pv.PolyData:
+    """Hairline cracks in both endplates facing the disc (world): the type-1 clefts of each."""
     pieces = []
     for v in disc.split("-"):
-        shape, frame = place.shapes[v], place.frames[v]
-        side = facing_side(v, disc)
-        field = fissure_field(shape, side, 1)
-        ez = shape.posterior_height / 2 + 2.0
-        box = (-shape.half_width, shape.half_width, -shape.half_depth, shape.half_depth, -ez - 4, ez + 4)
-        box = (*box[:4], ez - 8, ez + 3) if side == "superior" else (*box[:4], -ez - 3, -ez + 8)
-        pieces.append(
-            contour(field, box, spacing=min(spacing, 0.35), smooth_iterations=6).transform(
-                frame.matrix, inplace=False
-            )
-        )
+        cracks = fissure_mesh(place.shapes[v], facing_side(v, disc), 1)
+        if cracks is not None:
+            pieces.append(cracks.transform(place.frames[v].matrix, inplace=False))
     return _merge(pieces)
 
 
