@@ -27,6 +27,12 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     p.add_argument("--shared", action="store_true", help="every browser follows one state")
     p.add_argument("--authKey", default=None, help="secret the launcher hands the browser (wslink)")
     p.add_argument(
+        "--visitor-timeout",
+        type=float,
+        default=0.0,
+        help="end if no visitor connects within this many seconds (0: wait, as a warm spare does)",
+    )
+    p.add_argument(
         "--skip-render-check",
         action="store_true",
         help="no EGL smoke test here: the parent runs it should this process die",
@@ -61,7 +67,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     app.ctrl.on_server_ready.add(lambda **_: print(READY_LINE, flush=True))
     # trame reads --host, --port and --authKey from the command line itself.
     app.server.start(
-        host=args.host, port=args.port, open_browser=False, show_connection_info=False, timeout=0
+        host=args.host,
+        port=args.port,
+        open_browser=False,
+        show_connection_info=False,
+        # wslink ends the process this long after start unless a visitor connects
+        # (then the --idle-exit countdown takes over, see SpineVizApp).
+        timeout=args.visitor_timeout,
     )
     return 0
 

@@ -12,9 +12,9 @@ from launcher_config import DIRECT_SESSION_URL, image_config, local_config
 from playwright.sync_api import expect
 
 
-def _idle_exit_s(config: dict) -> float:
+def _option(config: dict, name: str) -> float:
     cmd = config["apps"]["trame"]["cmd"]
-    return float(cmd[cmd.index("--idle-exit") + 1])
+    return float(cmd[cmd.index(name) + 1])
 
 
 def test_local_configuration_differs_from_the_image_only_in_paths_ports_and_session_url(tmp_path):
@@ -43,6 +43,7 @@ def test_the_images_command_line_is_accepted_by_the_session_entry_point():
     args = parse_args(filled[3:])
     assert (args.host, args.port, args.authKey) == ("127.0.0.1", 9001, "s" * 16)
     assert args.idle_exit > 0  # a session ends after its visitor leaves
+    assert args.visitor_timeout > 0  # and when its visitor never comes
 
 
 def test_use_host_is_applied_as_the_image_applies_it():
@@ -64,7 +65,7 @@ def _port(urls: list[str]) -> int:
 @pytest.mark.browser
 @pytest.mark.slow
 def test_every_visitor_gets_their_own_session_process(tmp_path, www, browser):
-    """Two visitors, two processes; a third is refused; a visitor who leaves frees their place."""
+    """Two visitors, two processes; a third is refused; sessions end when visitors leave or never come."""
     launcher = make_launcher(tmp_path, www, sessions=2, direct=True)
     launcher.start()
     try:
@@ -110,7 +111,7 @@ def test_every_visitor_gets_their_own_session_process(tmp_path, www, browser):
         left = time.monotonic()
         wait_for(
             lambda: ended(pid_first),
-            timeout=_idle_exit_s(launcher.config) + 20,
+            timeout=_option(launcher.config, "--idle-exit") + 20,
             what="the first visitor's session to end",
         )
         print(f"session ended {time.monotonic() - left:.1f} s after its visitor left")
@@ -123,7 +124,17 @@ def test_every_visitor_gets_their_own_session_process(tmp_path, www, browser):
         assert status == 200, answer
         assert answer["sessionURL"] == f"ws://USE_HOSTNAME:{port_first}/ws"
         assert answer["secret"]
-        assert launcher.pids().get(port_first) not in (None, pid_first)
+        pid_unvisited = launcher.pids()[port_first]
+        assert pid_unvisited != pid_first
+
+        # Nobody connects to it (a bot, or a visitor gone before the page loaded): it ends by itself.
+        wait_for(
+            lambda: ended(pid_unvisited),
+            timeout=_option(launcher.config, "--visitor-timeout") + 20,
+            what="the unvisited session to end",
+        )
+        print(f"unvisited session ended {time.monotonic() - asked:.1f} s after it was asked for")
+        assert pid_second in launcher.pids().values()
         second.close()
     finally:
         launcher.stop()
