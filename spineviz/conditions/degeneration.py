@@ -136,8 +136,8 @@ def _outline_ring(shape: VertebraShape, n: int) -> tuple[np.ndarray, np.ndarray]
     return ring, normal / np.linalg.norm(normal, axis=1, keepdims=True)
 
 
-SPUR_STATIONS = 144
-"""Cross-sections of the spur ring around the rim (one every 2.5 degrees)."""
+SPUR_STATIONS = 180
+"""Cross-sections of the spur ring around the rim (one every 2 degrees)."""
 
 SPUR_SECTION = 7
 """Points along the top (and again along the bottom) of one spur cross-section."""

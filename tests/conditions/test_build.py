@@ -116,6 +116,36 @@ def test_modic_follows_the_upper_vertebra_when_the_disc_collapses():
     assert np.allclose(a.parts["L5.modic"].points, b.parts["L5.modic"].points)
 
 
+def test_fissures_cross_the_bony_endplate_into_the_marrow_and_grow_with_type():
+    from spineviz.conditions.modic import FISSURES, depth_below_endplate
+    from spineviz.geometry.bones import ENDPLATE_THICKNESS
+    from spineviz.geometry.frames import placement
+
+    place = placement()
+    volumes = {}
+    for modic in ("1", "2", "3"):
+        model = build(State(modic=modic, modic_endplates="lower"), detail=DETAIL)
+        name = "L5.modic.fissures"
+        if modic == "3":
+            assert name not in model.parts  # sclerosis: no open clefts
+            continue
+        cracks = model.parts[name]
+        assert surface.is_closed_manifold(cracks)
+        assert surface.is_consistently_wound(cracks)
+        assert surface.n_bodies(cracks) == FISSURES[int(modic)][0]  # one closed blade per cleft
+        assert surface.folded_edges(cracks) == 0
+        local = place.frames["L5"].to_local(cracks.points)
+        depth = depth_below_endplate(place.shapes["L5"], "superior", local)
+        # From inside the bony plate down past it into the marrow zone.
+        assert 0.0 < depth.min() < ENDPLATE_THICKNESS < depth.max()
+        bone = np.minimum(
+            model.fields["L5.body"](cracks.points), model.fields["L5.endplate.superior"](cracks.points)
+        )
+        assert np.all(bone < 0.0)  # in the plate and the marrow, never out into the disc
+        volumes[modic] = surface.signed_volume(cracks)
+    assert volumes["2"] > volumes["1"]
+
+
 # -- degeneration -------------------------------------------------------------
 
 
@@ -150,6 +180,24 @@ def test_disc_height_and_hydration_fall_with_pfirrmann():
     for name in ("L4-L5.annulus", "dural_sac", "L5.root.left"):
         pts = models[4].parts[name].points[::7]
         assert np.percentile(np.abs(models[4].fields[name](pts)), 95) < 0.35, name
+
+
+def test_rim_spurs_are_clean_rings_that_grow_with_grade():
+    from spineviz.geometry.vertebra import outline_field
+
+    reach = {}
+    for grade in (4, 5):
+        model = build(State(pfirrmann=grade), detail=DETAIL)
+        for v in ("L4", "L5"):
+            spurs = model.parts[f"{v}.osteophytes"]
+            assert surface.is_valid_solid(spurs)
+            assert surface.n_bodies(spurs) == 1
+            assert surface.folded_edges(spurs) == 0
+        local = model.placement.frames["L5"].to_local(model.parts["L5.osteophytes"].points)
+        out = outline_field(model.placement.shapes["L5"], local[:, 0], local[:, 1])
+        assert out.min() < 0.0  # rooted in the rim
+        reach[grade] = out.max()
+    assert 1.5 < reach[4] < reach[5]
 
 
 def test_disc_height_loss_narrows_the_foramen():
