@@ -1,8 +1,8 @@
 """wslink's launcher (the one in trame's Docker image) run here, with the image's configuration.
 
 ``deploy/launcher_config.py`` builds the configuration the image builds from
-``deploy/setup/`` and substitutes local paths and ports; the fixtures start
-``python -m wslink.launcher`` on it and end every process it started.
+``deploy/setup/`` and substitutes local paths and ports; :class:`Launcher`
+starts ``python -m wslink.launcher`` on it and ends every process it started.
 """
 
 from __future__ import annotations
@@ -173,14 +173,6 @@ class Launcher:
         for pid in self.pids().values():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-
-
-@pytest.fixture(scope="session")
-def www(tmp_path_factory) -> Path:
-    """The page's files, written as the image writes them (once per test run)."""
-    out = tmp_path_factory.mktemp("deploy") / "www"
-    launcher_config.write_www(out)
-    return out
 
 
 def make_launcher(root: Path, www: Path, *, sessions: int, direct: bool, use_host: str = "") -> Launcher:

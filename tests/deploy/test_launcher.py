@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 from browser_helpers import choose, field, settled, view_pixels, wait_changed, wait_for
-from conftest import ended, make_launcher, post_session, wait_drawn
+from deploy_helpers import ended, make_launcher, post_session, wait_drawn
 from launcher_config import DIRECT_SESSION_URL, image_config, local_config
 from playwright.sync_api import expect
 

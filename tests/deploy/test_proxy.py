@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from browser_helpers import choose, field, wait_changed, wait_for
-from conftest import ROOT, Launcher, free_ports, make_launcher, post_session, wait_drawn
+from deploy_helpers import ROOT, Launcher, free_ports, make_launcher, post_session, wait_drawn
 from playwright.sync_api import expect
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -90,13 +90,6 @@ def _stop_machine(machine: Machine) -> None:
         machine.apache.wait(10)
     machine.launcher.stop()
     shutil.rmtree(machine.root, ignore_errors=True)
-
-
-@dataclass
-class Balancer:
-    url: str
-    conf: Path
-    access_log: Path
 
 
 def nginx_config(root: Path, apache_ports: list[int]) -> tuple[Path, int]:
