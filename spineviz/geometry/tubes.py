@@ -373,9 +373,7 @@ def nearest_section(path: np.ndarray, normal: np.ndarray, binormal: np.ndarray, 
     tangent = np.cross(normal, binormal)
     p = np.asarray(points, float)
     last = len(path) - 1
-    # Squared distances to every vertex through one matrix product.
-    d2 = (p * p).sum(axis=1)[:, None] - 2.0 * p @ path.T + (path * path).sum(axis=1)[None, :]
-    j = np.argmin(d2, axis=1)
+    j = _nearest_vertex(p, path)
     seg = np.minimum(j, last - 1)
     t = np.zeros(len(p))
     found = np.zeros(len(p), bool)
@@ -406,6 +404,27 @@ def nearest_section(path: np.ndarray, normal: np.ndarray, binormal: np.ndarray, 
     u = np.einsum("ij,ij->i", q, normal[seg] * (1 - tc) + normal[seg + 1] * tc)
     v = np.einsum("ij,ij->i", q, binormal[seg] * (1 - tc) + binormal[seg + 1] * tc)
     return (seg + t) / last, u, v
+
+
+PRODUCT_ROWS = 2048
+"""Points per matrix product in :func:`_nearest_vertex`.  OpenBLAS hands a
+product of more rows than about this (times 3 by the path's length) to all
+its threads, whose start-up and spinning cost up to twenty times the CPU
+time of the product itself on a small, busy machine; below it one thread
+does the work."""
+
+
+def _nearest_vertex(p: np.ndarray, path: np.ndarray) -> np.ndarray:
+    """Index of the vertex of ``path`` nearest to each point."""
+    j = np.empty(len(p), int)
+    path_t = np.ascontiguousarray(path.T)
+    path2 = (path * path).sum(axis=1)[None, :]
+    for start in range(0, len(p), PRODUCT_ROWS):
+        q = p[start : start + PRODUCT_ROWS]
+        # Squared distances to every vertex through one matrix product.
+        d2 = (q * q).sum(axis=1)[:, None] - 2.0 * q @ path_t + path2
+        j[start : start + len(q)] = np.argmin(d2, axis=1)
+    return j
 
 
 def ellipse_distance(u: np.ndarray, v: np.ndarray, ru, rv) -> np.ndarray:
