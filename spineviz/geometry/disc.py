@@ -47,7 +47,7 @@ from .dimensions import VERTEBRAE, recipe, value
 from .frames import Frame, Placement
 from .part_cache import PartCache, kept_table, placement_key
 from .sdf import rotation_x
-from .surface import contour
+from .surface import LIPSCHITZ, contour
 from .tubes import disk_grid, grid_slab
 from .vertebra import endplate_rim_z, endplate_z, outline_field
 
@@ -189,6 +189,10 @@ class DiscFields:
     nucleus: sdf.Field
     cartilage_superior: sdf.Field
     cartilage_inferior: sdf.Field
+    halves: object = dataclasses.field(default=None, repr=False, compare=False)
+    """``halves(part, half)``: the annulus' or nucleus' field cut at mid-height,
+    keeping the ``"superior"`` or ``"inferior"`` half (the framing half discs),
+    sharing one evaluation of the disc's columns with the cut."""
 
 
 def disc_fields(
@@ -341,13 +345,28 @@ def _disc_fields(place, disc, bulge, nucleus_scale, nucleus_blur, fissures) -> D
         c = columns(p)
         return nucleus_of(p, c, whole_of(c))
 
-    def annulus(p):
+    def annulus_of(p, c):
         # The parts share one evaluation of the columns and the wall.
-        c = columns(p)
         w = whole_of(c)
         return np.maximum.reduce([w, -nucleus_of(p, c, w), -sup_of(c[0]), -inf_of(c[1])])
 
-    return DiscFields(whole, annulus, nucleus, cart_sup, cart_inf)
+    def annulus(p):
+        return annulus_of(p, columns(p))
+
+    parts_of = {"annulus": annulus_of, "nucleus": lambda p, c: nucleus_of(p, c, whole_of(c))}
+
+    def halves(part, half):
+        of = parts_of[part]
+
+        def halved(p):
+            c = columns(p)
+            # Positive on the discarded side of the mid-height surface.
+            keep_upper = (c[3] - c[2]) / 2
+            return np.maximum(of(p, c), -keep_upper if half == "superior" else keep_upper)
+
+        return halved
+
+    return DiscFields(whole, annulus, nucleus, cart_sup, cart_inf, halves)
 
 
 def _nucleus_scale(place: Placement, disc: str, whole: sdf.Field, nucleus_scale: float) -> float:
@@ -357,14 +376,42 @@ def _nucleus_scale(place: Placement, disc: str, whole: sdf.Field, nucleus_scale:
     su, sl = place.shapes[upper], place.shapes[lower]
     half = max(su.half_width, sl.half_width) + 4
     g = np.arange(-half, half, 0.25)
-    x, y = np.meshgrid(g, g, indexing="ij")
-    mid = frame.to_world(np.c_[x.ravel(), y.ravel(), np.zeros(x.size)])
-    disc_area = np.count_nonzero(whole(mid) < 0)
+    disc_area = _count_inside(lambda x, y: whole(frame.to_world(np.c_[x, y, np.zeros(len(x))])), g)
     own = sum(
-        np.count_nonzero(outline_field(s, x.ravel(), y.ravel() - NUCLEUS_SHIFT, 1.0) < 0) for s in (su, sl)
+        _count_inside(lambda x, y, s=s: outline_field(s, x, y - NUCLEUS_SHIFT, 1.0), g) for s in (su, sl)
     )
     # Area grows with the square of the outline scale.
     return float(np.sqrt(nucleus_fraction() * nucleus_scale * disc_area / (own / 2)))
+
+
+def _count_inside(field2d, g: np.ndarray, block: int = 4) -> int:
+    """How many points of the square grid ``g × g`` lie inside ``field2d(x, y) < 0``.
+
+    Counted exactly, but the field is evaluated on every ``block``-th point
+    and then only in the coarse cells whose corners allow the outline to
+    pass (slope at most :data:`.surface.LIPSCHITZ`, or corners of both
+    signs); the other points take their cell's sign.
+    """
+    n = len(g)
+    ci = np.arange(0, n, block)
+    m = ci[-1] + 1
+    cx, cy = np.meshgrid(g[ci], g[ci], indexing="ij")
+    coarse = field2d(cx.ravel(), cy.ravel()).reshape(cx.shape)
+    a, b, c, d = coarse[:-1, :-1], coarse[1:, :-1], coarse[:-1, 1:], coarse[1:, 1:]
+    t2 = (LIPSCHITZ * float(np.hypot(g[ci[1]] - g[0], g[ci[1]] - g[0]))) ** 2 if len(ci) > 1 else 0.0
+    corners = np.stack([a, b, c, d])
+    near = ((a * a + d * d <= t2) & (b * b + c * c <= t2)) | ((corners.min(0) < 0) & (corners.max(0) >= 0))
+    exact = np.ones((n, n), bool)
+    cover = np.zeros((m, m), bool)
+    cover[:-1, :-1] = np.repeat(np.repeat(near, block, 0), block, 1)
+    cover[1:] |= cover[:-1].copy()
+    cover[:, 1:] |= cover[:, :-1].copy()
+    exact[:m, :m] = cover
+    inside = np.zeros((n, n), bool)
+    inside[:m, :m] = np.pad(np.repeat(np.repeat(a < 0, block, 0), block, 1), ((0, 1), (0, 1)), mode="edge")
+    i, j = np.nonzero(exact)
+    inside[i, j] = field2d(g[i], g[j]) < 0
+    return int(np.count_nonzero(inside))
 
 
 def lamella_position(fields: DiscFields, points: np.ndarray) -> np.ndarray:
@@ -493,26 +540,11 @@ def disc_parts(
     f = disc_fields(
         place, disc, bulge=bulge, nucleus_scale=nucleus_scale, nucleus_blur=nucleus_blur, fissures=fissures
     )
-    upper, lower = disc.split("-")
-    su, sl = place.shapes[upper], place.shapes[lower]
-    fu, fl = place.frames[upper], place.frames[lower]
-
-    def cut(field):
-        if half is None:
-            return field
-
-        def halved(p):
-            qu, ql = fu.to_local(p), fl.to_local(p)
-            top = endplate_z(su, "inferior", qu[:, 0], qu[:, 1]) - qu[:, 2]
-            bot = ql[:, 2] - endplate_z(sl, "superior", ql[:, 0], ql[:, 1])
-            # Positive on the discarded side of the mid-height surface.
-            keep_upper = (bot - top) / 2
-            return np.maximum(field(p), -keep_upper if half == "superior" else keep_upper)
-
-        return halved
-
     bounds = disc_bounds(place, disc)
-    fields = {f"{disc}.annulus": cut(f.annulus), f"{disc}.nucleus": cut(f.nucleus)}
+    if half is None:
+        fields = {f"{disc}.annulus": f.annulus, f"{disc}.nucleus": f.nucleus}
+    else:
+        fields = {f"{disc}.{part}": f.halves(part, half) for part in ("annulus", "nucleus")}
     meshes = {name: contour(field, bounds, spacing=spacing) for name, field in fields.items()}
     if fissures:
         # A tear grazing the nucleus' rounded rim can leave a crumb of a few
