@@ -56,7 +56,7 @@ def test_use_host_is_applied_as_the_image_applies_it():
 
 
 def _port(urls: list[str]) -> int:
-    """The session port of the websocket a page opened (ws://host:PORT/ws)."""
+    """The session port of websocket URLs (ws://host:PORT/ws), all the same."""
     ports = {int(url.split(":")[2].split("/")[0]) for url in urls}
     assert len(ports) == 1, urls
     return ports.pop()
@@ -65,8 +65,8 @@ def _port(urls: list[str]) -> int:
 @pytest.mark.browser
 @pytest.mark.slow
 def test_every_visitor_gets_their_own_session_process(tmp_path, www, browser):
-    """Two visitors, two processes; a third is refused; sessions end when visitors leave or never come."""
-    launcher = make_launcher(tmp_path, www, sessions=2, direct=True)
+    """Own process per visitor; refused when full; a session ends when its visitor leaves or never comes."""
+    launcher = make_launcher(tmp_path, www, sessions=3, direct=True)
     launcher.start()
     try:
         first, second = browser.new_page(), browser.new_page()
@@ -80,17 +80,34 @@ def test_every_visitor_gets_their_own_session_process(tmp_path, www, browser):
         wait_drawn(second)
         print(f"two visitors at once: both drawn {time.monotonic() - started:.1f} s after opening the page")
 
-        # Each visitor got a session of their own: its own id, port and process.
+        # A third session is asked for (as the page does) and nobody ever connects to it:
+        # a bot, or a visitor gone before the page loaded.
+        asked = time.monotonic()
+        status, answer = post_session(launcher.endpoint)
+        ready = time.monotonic()
+        print(f"session start under the launcher (POST to answer): {ready - asked:.1f} s")
+        assert status == 200, answer
+        assert answer["secret"]
+        unvisited = _port([answer["sessionURL"]])
+
+        # Every place taken: the launcher refuses the next visitor.
+        status, answer = post_session(launcher.endpoint)
+        assert status == 503
+        assert "resources" in answer["error"]
+
+        # Each session has its own id, port and process.
         sessions = launcher.sessions()
-        assert len(sessions) == 2
-        assert len(set(sessions.values())) == 2
+        assert len(sessions) == 3
+        assert len(set(sessions.values())) == 3
         pids = launcher.pids()
         assert set(pids) == set(sessions.values())
-        assert len(set(pids.values())) == 2
+        assert len(set(pids.values())) == 3
         for sid in sessions:
             assert "spineviz session ready" in (launcher.logs / f"{sid}.txt").read_text()
+        port_first, port_second = _port(sockets[first]), _port(sockets[second])
+        assert len({port_first, port_second, unvisited}) == 3
 
-        # A change in one session is not seen in the other.
+        # A change in one visitor's session is not seen in the other's.
         before_second = settled(second)
         choose(first, "modic", "type 1")
         wait_changed(first, before_first)
@@ -98,43 +115,30 @@ def test_every_visitor_gets_their_own_session_process(tmp_path, www, browser):
         expect(field(second, "modic")).to_contain_text("none")
         assert (np.abs(view_pixels(second) - before_second).sum(axis=2) > 40).mean() < 0.002
 
-        # Every place taken: the launcher refuses the next visitor.
-        status, answer = post_session(launcher.endpoint)
-        assert status == 503
-        assert "resources" in answer["error"]
-
-        # The first visitor leaves: their process ends after the idle time, the other one stays.
-        port_first = _port(sockets[first])
-        assert _port(sockets[second]) != port_first
-        pid_first, pid_second = pids[port_first], next(p for port, p in pids.items() if port != port_first)
+        # The first visitor leaves: their session ends after the idle time; the unvisited one
+        # ends by itself; the second visitor's stays.
         first.close()
         left = time.monotonic()
         wait_for(
-            lambda: ended(pid_first),
+            lambda: ended(pids[port_first]),
             timeout=_option(launcher.config, "--idle-exit") + 20,
             what="the first visitor's session to end",
         )
         print(f"session ended {time.monotonic() - left:.1f} s after its visitor left")
-        assert pid_second in launcher.pids().values()
-
-        # Its place is free again: the launcher starts a new session on that port.
-        asked = time.monotonic()
-        status, answer = post_session(launcher.endpoint)
-        print(f"session start under the launcher (POST to answer): {time.monotonic() - asked:.1f} s")
-        assert status == 200, answer
-        assert answer["sessionURL"] == f"ws://USE_HOSTNAME:{port_first}/ws"
-        assert answer["secret"]
-        pid_unvisited = launcher.pids()[port_first]
-        assert pid_unvisited != pid_first
-
-        # Nobody connects to it (a bot, or a visitor gone before the page loaded): it ends by itself.
         wait_for(
-            lambda: ended(pid_unvisited),
+            lambda: ended(pids[unvisited]),
             timeout=_option(launcher.config, "--visitor-timeout") + 20,
             what="the unvisited session to end",
         )
-        print(f"unvisited session ended {time.monotonic() - asked:.1f} s after it was asked for")
-        assert pid_second in launcher.pids().values()
+        print(f"unvisited session ended {time.monotonic() - ready:.1f} s after it was ready")
+        assert launcher.pids().get(port_second) == pids[port_second]
+
+        # Their places are free again: the launcher starts a new session on one of those ports.
+        status, answer = post_session(launcher.endpoint)
+        assert status == 200, answer
+        port = _port([answer["sessionURL"]])
+        assert port in (port_first, unvisited)
+        assert launcher.pids()[port] != pids[port]
         second.close()
     finally:
         launcher.stop()
