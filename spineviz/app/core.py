@@ -13,6 +13,8 @@ The layout (:mod:`.ui`) only binds to state; the methods here only react.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import dataclasses
 import io
 import logging
@@ -33,6 +35,7 @@ from spineviz.render.scenes.shots import scene_pose
 from . import text
 from .source import PartSource, clip_section
 from .timeline import mark, watch_image_delivery
+from .timeline import mark, watch_image_delivery
 from .viewstate import (
     CAMERA_QUERY_KEY,
     CONDITION_KEYS,
@@ -51,12 +54,19 @@ from .viewstate import (
 log = logging.getLogger("spineviz.app")
 
 VIEW_SIZE = (960, 720)
+FIRST_WINDOW = (64, 48)
+"""The render windows' size until the browser sends its view's: trame-vtk
+renders once at the server's size as a view connects, an image nobody sees,
+so it had better be small (same shape as :data:`VIEW_SIZE`)."""
 STALE_WAIT_S = 0.05
 """trame-vtk waits this long before re-sending an image that was not ready
 (its default 0.5 s dominated click-to-pixels latency; see platform notes)."""
 
 PLANE_COLOUR = "#1e88e5"
 """The MR slice's plane in the 3D view: a clear blue no tissue is drawn in."""
+
+PREFETCH_DELAY_S = 0.25
+"""Work ahead starts this long after a change, once its image has gone out."""
 
 KEY_MODIC = {"0": "0", "1": "1", "2": "2", "3": "3"}
 
@@ -105,12 +115,16 @@ class SpineVizApp(TrameApp):
         # The healthy twin for compare mode shares the camera: views move together.
         self.healthy = ScenePresenter(size=VIEW_SIZE, anti_aliasing="none")
         self.healthy.plotter.renderer.camera = self.presenter.plotter.renderer.camera
+        for presenter in (self.presenter, self.healthy):
+            presenter.plotter.render_window.SetSize(*FIRST_WINDOW)
         self.scenes = load_scenes()
         self._tour = -1
         self._scene_hidden: set[str] = set()
         self._labels_actor = None
         self._plane_actor = None
         self._clients = 0
+        self._held = 0
+        self._push_pending = False
         self.views: list = []
 
         self._init_state()
@@ -186,6 +200,7 @@ class SpineVizApp(TrameApp):
         try:
             new = self.conditions.replace(**changes)
             self.source.parts(new)
+            mark("app: conditions built")
             mark("app: conditions built")
         except StateError as err:
             self._refuse(err, condition_tokens(self.conditions))
@@ -297,6 +312,7 @@ class SpineVizApp(TrameApp):
     def _draw(self, *, reset_camera: bool = False) -> None:
         self.presenter.update(self.shown_parts())
         mark("app: actors updated")
+        mark("app: actors updated")
         # The mappers cut (no geometry rebuilt): moving the plane costs one render.
         self.presenter.set_section(self.section())
         self._style_actors()
@@ -396,22 +412,53 @@ class SpineVizApp(TrameApp):
             render=False,
         )
 
+    @contextlib.contextmanager
+    def _one_frame(self):
+        """One image at the end, however many changes inside ask for one.
+
+        A tour step sets state, shown parts and camera: drawn one by one, the
+        visitor would wait for a frame nobody should see.
+        """
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held and self._push_pending:
+                self._push()
+
     def _push(self, *_: Any) -> None:
+        if self._held:
+            self._push_pending = True
+            return
+        self._push_pending = False
         mark("app: push")
-        for view in self.views:
+        mark("app: push")
+        # The healthy twin is hidden unless comparing (ui puts the main view first).
+        for view in self.views if self.view.compare else self.views[:1]:
             view.update()
 
     def _on_server_ready(self, **_: Any) -> None:
         # Lower trame-vtk's stale-image wait (platform notes: 0.5 s of every toggle).
+        mark("app: server ready")
         mark("app: server ready")
         protocol = self.server.protocol
         for link in protocol.getLinkProtocols() if protocol else ():
             if hasattr(link, "delta_stale_time_before_render"):
                 link.delta_stale_time_before_render = STALE_WAIT_S
                 watch_image_delivery(link)
+        # Compile the shaders and upload the meshes while the browser builds its page.
+        asyncio.get_running_loop().call_soon(self._warm_up)
+
+    def _warm_up(self) -> None:
+        if self.rendering == "remote":
+            self.presenter.plotter.render_window.Render()
+            mark("app: warmed up")
+                watch_image_delivery(link)
 
     # ---- sessions -----------------------------------------------------------
     def _on_client_connected(self, **_: Any) -> None:
+        mark("app: client connected")
         mark("app: client connected")
         self._clients += 1
         if not self.shared and self.idle_exit_s > 0:
@@ -429,7 +476,10 @@ class SpineVizApp(TrameApp):
 
         In shared mode a screen joining without a query changes nothing.
         """
-        query = query if isinstance(query, str) else ""
+        with self._one_frame():
+            self._apply_url(query if isinstance(query, str) else "", language)
+
+    def _apply_url(self, query: str, language: Any) -> None:
         pairs = dict(parse_qsl(query.lstrip("?"), keep_blank_values=True))
         lang = pairs.pop("lang", None)
         if lang is None and not (self.shared and self._clients > 1):
@@ -528,6 +578,10 @@ class SpineVizApp(TrameApp):
         """
         if not self.scenes or not isinstance(delta, int) or isinstance(delta, bool):
             return self._tour
+        with self._one_frame():
+            return self._tour_step(delta)
+
+    def _tour_step(self, delta: int) -> int:
         index = min(max(self._tour + delta, 0), len(self.scenes) - 1) if self._tour >= 0 else 0
         scene = self.scenes[index]
         self._tour = index
@@ -546,7 +600,31 @@ class SpineVizApp(TrameApp):
         )
         self._caption_tour()
         self._push()
+        self._prefetch_tour(index + 1)
         return index
+
+    def _prefetch_tour(self, index: int) -> None:
+        """Build the next tour scene's parts while the visitor reads this one.
+
+        A first visit to a scene costs up to a few hundred ms of building; done
+        ahead (after this step's image is out) the next step only draws.
+        """
+        if not 0 <= index < len(self.scenes):
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no server running (app logic tests)
+            return
+
+        def work() -> None:
+            if self._tour + 1 != index:  # the visitor has moved on
+                return
+            try:
+                self.presenter.prepare(self.source.parts(self.scenes[index].state))
+            except Exception:  # a scene that cannot be built is reported when it is shown
+                log.exception("preparing tour scene %d failed", index)
+
+        loop.call_later(PREFETCH_DELAY_S, work)
 
     def tour_close(self) -> None:
         """Leave the tour: every part shown again; state and camera stay."""

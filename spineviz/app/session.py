@@ -15,6 +15,28 @@ from collections.abc import Sequence
 
 READY_LINE = "spineviz session ready"
 """Printed once the session listens; launchers wait for it (``ready_line``)."""
+DRAWN_LINE = "spineviz session drawn"
+"""Printed once the first image of a real size went to a browser: the session
+manager starts the next spare only then, so that its start-up does not slow
+this visitor's first frame."""
+IMAGE_TOPIC = "viewport.image.push.subscription"
+
+
+def announce_first_image(server, *, min_size: int = 200) -> None:
+    """Print :data:`DRAWN_LINE` when the server first publishes an image at least ``min_size`` a side."""
+    for link in server.protocol.getLinkProtocols() if server.protocol else ():
+        if not hasattr(link, "still_render"):  # trame-vtk's image delivery has it
+            continue
+        publish = link.publish
+
+        def first(topic, data, *args, _link=link, _publish=publish, **kwargs):
+            size = data.get("size") if isinstance(data, dict) else None
+            if topic == IMAGE_TOPIC and size and min(size) >= min_size:
+                print(DRAWN_LINE, flush=True)
+                _link.publish = _publish
+            return _publish(topic, data, *args, **kwargs)
+
+        link.publish = first
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -65,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     mark("session: app built")
     app.ctrl.on_server_ready.add(lambda **_: print(READY_LINE, flush=True))
+    app.ctrl.on_server_ready.add(lambda **_: announce_first_image(app.server))
     # trame reads --host, --port and --authKey from the command line itself.
     app.server.start(
         host=args.host,

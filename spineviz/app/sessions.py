@@ -34,7 +34,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .session import READY_LINE
+from .session import DRAWN_LINE, READY_LINE
 from .timeline import mark
 
 log = logging.getLogger("spineviz.sessions")
@@ -42,10 +42,10 @@ log = logging.getLogger("spineviz.sessions")
 
 MODULES = ("vuetify3", "vtk")
 
-TOP_UP_DELAY_S = 3.0
-"""A new spare starts this long after a visitor's session is ready: on a
-small machine its start-up (imports, model) would otherwise compete with
-that visitor's first frame."""
+TOP_UP_WAIT_S = 10.0
+"""A new spare starts when a visitor's session has sent its first image (or
+this long after it was ready): on a small machine its start-up (imports,
+model) would otherwise compete with that visitor's first frame."""
 
 
 def static_routes() -> tuple[Path, dict[str, Path]]:
@@ -114,6 +114,7 @@ class Session:
     port: int
     process: asyncio.subprocess.Process
     ready: asyncio.Event = field(default_factory=asyncio.Event)
+    drawn: asyncio.Event = field(default_factory=asyncio.Event)
     claimed: bool = False
     lines: deque = field(default_factory=lambda: deque(maxlen=50))
 
@@ -195,9 +196,11 @@ class SessionManager:
             if not session.ready.is_set() and READY_LINE.encode() in buffer:
                 session.ready.set()
                 mark(f"manager: session {session.id} ready")
+            if not session.drawn.is_set() and DRAWN_LINE.encode() in buffer:
+                session.drawn.set()
             *lines, buffer = buffer.split(b"\n")
             for line in lines:
-                text = line.decode(errors="replace").replace(READY_LINE, "").strip()
+                text = line.decode(errors="replace").replace(READY_LINE, "").replace(DRAWN_LINE, "").strip()
                 if text.startswith("[timeline]"):
                     print(text, flush=True)
                     continue
@@ -225,12 +228,13 @@ class SessionManager:
             log.error("%s", err)
 
     def _top_up_after(self, session: Session) -> None:
-        """Start spares :data:`TOP_UP_DELAY_S` after ``session`` is ready (see there why)."""
+        """Start spares once ``session`` has drawn its first image (see :data:`TOP_UP_WAIT_S`)."""
 
         async def later() -> None:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(session.ready.wait(), 120)
-            await asyncio.sleep(TOP_UP_DELAY_S)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(session.drawn.wait(), TOP_UP_WAIT_S)
             self._top_up()
 
         task = asyncio.get_running_loop().create_task(later())
