@@ -333,6 +333,7 @@ class _ArchPlan:
     """Internal: the plates of one side of the arch and their key points."""
 
     pedicle: tuple
+    sup_along: np.ndarray
     lamina: tuple
     spinous: tuple
     transverse: tuple
@@ -373,9 +374,16 @@ def _plan(shape: VertebraShape) -> _ArchPlan:
     # The sacral laminae leave a wide L5-S1 interlaminar window.
     lam_top_z = hp * (0.1 if shape.sacral else 0.55)
     lam_bot_z = -hp - 4.0
-    thick = 3.4
-    sp_root = np.array([0.0, canal_back + 4.0, -hp * 0.15])
-    sp_tip = np.array([0.0, shape.spinous_reach - 6.0, -hp * 0.35])
+    thick = 2.9
+
+    def slope_moves(z):
+        # Where the laminae's slope (LAMINA_SLOPE about the pedicles' height)
+        # puts the lamina at height z, from where the landmarks were first
+        # placed (a 0.2 slope about the lamina's middle).
+        return (pc[2] - z) * LAMINA_SLOPE - ((lam_top_z + lam_bot_z) / 2 - z) * 0.2
+
+    sp_root = np.array([0.0, canal_back + 4.0, -hp * 0.1])
+    sp_tip = np.array([0.0, shape.spinous_reach - 6.0, -hp * 0.5])
     sup = shape.facet_superior
     n_sup = np.asarray(sup.normal) if sup is not None else np.array([-0.87, 0.5, 0.0])
     t_sup = np.array([n_sup[1], -n_sup[0], 0.0])  # along the joint, anteromedial → posterolateral
@@ -386,11 +394,13 @@ def _plan(shape: VertebraShape) -> _ArchPlan:
     sup_base = np.array([pc[0] - 1.0, pc[1] + 6.0, pc[2] + 2.0])
     # The superior process: a thick curved blade behind the joint's outer side.
     sp_off = -(2.5 + 0.75) * n_sup
+    # The lobe's round bottom reaches its radius below its lower end point:
+    # raised, it leaves the canal's width at the pedicles as it was.
     superior_process = (
-        sup_base + sp_off * 0.5,
-        sup_tip + sp_off + 1.5 * t_sup,
-        (0.0, 0.0, 0.0),
-        (7.0, 7.0),
+        sup_base + sp_off * 0.5 + 2.5 * t_sup + np.array([0.0, 0.0, 6.0]),
+        sup_tip + sp_off + 1.5 * t_sup + np.array([0.0, 0.0, -5.0]),
+        n_sup,
+        (8.5, 6.5),
         (4.0, 3.0),
         2.5,
         t_sup,
@@ -405,7 +415,15 @@ def _plan(shape: VertebraShape) -> _ArchPlan:
             [inf_c[0] - 1.0, inf_c[1] + 2.0, max(shape.articular_bottom + 1.0, inf_c[2] - 9.0)]
         )
         inf_top = np.array([cw * 0.7, canal_back + 1.0, -hp * 0.2])
-        inferior_process = (inf_top, inf_tip + 2.0 * n_inf, n_inf, (5.0, 5.5), (5.0, 4.5), 3.5, None)
+        inferior_process = (
+            inf_top + np.array([0.0, -2.0, -6.0]),
+            inf_tip + 2.0 * n_inf + np.array([0, 0, 4.0]),
+            n_inf,
+            (6.0, 5.2),
+            (5.2, 4.8),
+            3.0,
+            None,
+        )
     else:
         inf_tip = np.array([cw * 0.9, canal_back + 4.0, lam_bot_z])
         inferior_process = None
@@ -413,6 +431,7 @@ def _plan(shape: VertebraShape) -> _ArchPlan:
     tp_tip = np.array([shape.transverse_reach - 3.0, tp_root[1] + 8.0, tp_root[2]])
     return _ArchPlan(
         pedicle=(ped_front, ped_back, (ph, ph), (pw * 0.9, pw), min(pw, ph) * 0.6),
+        sup_along=t_sup,
         lamina=(lam_lat, lam_med, lam_top_z, lam_bot_z, thick),
         spinous=(sp_root, sp_tip),
         transverse=(tp_root, tp_tip),
@@ -422,8 +441,8 @@ def _plan(shape: VertebraShape) -> _ArchPlan:
         ped_front=ped_front,
         ped_back=ped_back,
         ped_center=pc,
-        lam_top=np.array([cw * 0.6, canal_back - 1.0, lam_top_z]),
-        lam_bottom=np.array([cw * 0.6, canal_back + 3.0, lam_bot_z]),
+        lam_top=np.array([cw * 0.6, canal_back - 1.0 + slope_moves(lam_top_z), lam_top_z]),
+        lam_bottom=np.array([cw * 0.6, canal_back + 3.0 + slope_moves(lam_bot_z), lam_bot_z]),
         sp_root=sp_root,
         sp_tip=sp_tip,
         tp_tip=tp_tip,
@@ -442,14 +461,13 @@ def arch_landmarks(shape: VertebraShape) -> ArchLandmarks:
     med = pl.lamina[1]
     # Inner (canal) face of the lamina: the plate's anterior face, part way
     # from its lateral end to the midline.
-    d = med - lat
-    d[2] = 0.0
-    d /= np.linalg.norm(d)
-    inward = np.array([d[1], -d[0], 0.0])
-    if inward[1] > 0:
-        inward = -inward
+    inward = _canal_side(lat, med)
     mid = lat + 0.45 * (med - lat)
-    t = pl.lamina[4]
+
+    def shift(z):
+        return _lamina_shift(pl, z)
+
+    t = pl.lamina[4] + LAMINA_FORWARD
     ped_bottom = pl.ped_center[2] - shape.pedicle_height / 2
     foramen_z = (ped_bottom + (-hp - 4.0)) / 2 - 2.0
     return ArchLandmarks(
@@ -464,8 +482,10 @@ def arch_landmarks(shape: VertebraShape) -> ArchLandmarks:
         inferior_facet=pl.inf_tip,
         pedicle_center=pl.ped_center,
         foramen_center=np.array([pl.ped_center[0] - 1.0, b + 3.5, foramen_z]),
-        lamina_inner_top=np.array([mid[0], mid[1], pl.lamina[2] - 2.0]) + t * inward,
-        lamina_inner_bottom=np.array([mid[0], mid[1], pl.lamina[3] + 3.0]) + t * inward,
+        lamina_inner_top=np.array([mid[0], mid[1] + shift(pl.lamina[2] - 2.0), pl.lamina[2] - 2.0])
+        + t * inward,
+        lamina_inner_bottom=np.array([mid[0], mid[1] + shift(pl.lamina[3] + 3.0), pl.lamina[3] + 3.0])
+        + t * inward,
         facet_joint_superior=None if shape.facet_superior is None else np.array(shape.facet_superior.centre),
         facet_joint_inferior=None if shape.facet_inferior is None else np.array(shape.facet_inferior.centre),
         canal_center=np.array([0.0, (b + pl.canal_back_y) / 2, pl.ped_center[2]]),
@@ -507,6 +527,17 @@ def _plate(a, b, up, hh, ht, r) -> sdf.Plate:
     return sdf.Plate.make(a, b, up=up, half_height=hh, half_thickness=ht, radius=r)
 
 
+def _blade(a, b, normal, hw, ht, edge) -> sdf.Blade:
+    return sdf.Blade.make(a, b, normal=normal, half_width=hw, half_thickness=ht, edge=edge)
+
+
+def _knob(a, b, ra, rb) -> sdf.Blade:
+    """A small round-tipped bump (mamillary, accessory process): a blade as thick as it is wide."""
+    axis = np.asarray(b, float) - np.asarray(a, float)
+    normal = np.cross(axis, (0.0, 0.0, 1.0) if abs(axis[2]) < 0.9 * np.linalg.norm(axis) else (1.0, 0, 0))
+    return _blade(a, b, normal, (ra, rb), (ra, rb), min(ra, rb) * 0.95)
+
+
 BLEND = 3.0
 """Blend radius (mm) where arch pieces meet: fillets, not seams."""
 
@@ -528,6 +559,31 @@ def _joint_cuts(shape: VertebraShape):
     return sup_cut, inf_cut
 
 
+LAMINA_FORWARD = 0.5
+"""The lamina's plate lies this far (mm) toward the canal from its planned
+centre: its canal face stays where it was planned, its back is thinner."""
+
+
+def _canal_side(lat: np.ndarray, med: np.ndarray) -> np.ndarray:
+    """Horizontal unit vector across the lamina (ends ``lat`` and ``med``), toward the canal."""
+    d = med - lat
+    d = np.array([d[0], d[1], 0.0]) / np.hypot(d[0], d[1])
+    inward = np.array([d[1], -d[0], 0.0])
+    return -inward if inward[1] > 0 else inward
+
+
+LAMINA_RISE = 4.0
+"""How much higher (mm) the lamina's lower edge lies at the midline than at its lateral end."""
+
+LAMINA_SLOPE = 0.35
+"""Backward slope of the laminae (mm of depth per mm of height, ~27° from vertical)."""
+
+
+def _lamina_shift(pl: _ArchPlan, z):
+    """How far behind its position at the pedicles' height the lamina lies at height ``z``."""
+    return (pl.ped_center[2] - z) * LAMINA_SLOPE
+
+
 def _pieces(shape: VertebraShape) -> list[_Piece]:
     """The pieces of one (+x) side of the arch including the midline ones, in blending order."""
     pl = _plan(shape)
@@ -536,9 +592,24 @@ def _pieces(shape: VertebraShape) -> list[_Piece]:
     a, b, hh, ht, r = pl.pedicle
     pieces = [_Piece((_plate(a, b, (0, 0, 1), hh, ht, r),), 0.0)]
     lat, med, ztop, zbot, thick = pl.lamina
-    # The lamina slopes back by ~4 mm from its upper to its lower edge.
-    mid = np.array([0, 0, (ztop + zbot) / 2])
-    lamina = _plate(lat + mid, med + mid, np.array([0.0, -0.2, 1.0]), (ztop - zbot) / 2, thick, 2.5)
+    # The lamina is a plate sloping back as it goes down (its lower edge
+    # overhangs the interlaminar space below), pivoting about the height
+    # of the pedicles so that the canal's depth there stays as measured.
+    zm = (ztop + zbot) / 2
+    mid = np.array([0.0, _lamina_shift(pl, zm), zm])
+    stretch = np.hypot(1.0, LAMINA_SLOPE)
+    up = np.array([0.0, -LAMINA_SLOPE, 1.0])
+    # Its lower edge rises toward the midline: the interlaminar window
+    # below opens between the spinous and the inferior articular processes.
+    rise = LAMINA_RISE / 2
+    lamina = _plate(
+        lat + mid + LAMINA_FORWARD * _canal_side(lat, med),
+        med + mid + LAMINA_FORWARD * _canal_side(lat, med) + np.array([0.0, -rise * LAMINA_SLOPE, rise]),
+        up,
+        ((ztop - zbot) / 2 * stretch, ((ztop - zbot) / 2 - rise) * stretch),
+        thick,
+        3.0,
+    )
     pieces.append(_Piece((lamina,), BLEND))
     if not shape.sacral:
         # Where the lamina's lateral end meets the pedicle's medial wall the two
@@ -560,14 +631,30 @@ def _pieces(shape: VertebraShape) -> list[_Piece]:
         ala_root = np.array([shape.half_width * 0.6, b_ * 0.3, -2.0])
         ala_tip = np.array([shape.transverse_reach - 8.0, b_ * 0.55, -6.0])
         tp = _plate(ala_root, ala_tip, (0, 0, 1), (hp - 1.0, hp - 4.0), (11.0, 8.0), 5.0)
+        pieces.append(_Piece((tp,), BLEND + 1.0))
     else:
-        tp = _plate(root, tip, (0, -0.15, 1), (4.8, 2.8), (3.0, 2.2), 2.2)
-    pieces.append(_Piece((tp,), BLEND + 1.0))
-    a, b, _, hh, ht, r, t_sup = pl.superior_process
-    pieces.append(_Piece((_plate(a, b, t_sup, hh, ht, r),), BLEND, cut=sup_cut))
+        # Flattened from front to back, narrowing to a rounded tip; its root
+        # spreads over the pedicle's back where the accessory process (a
+        # small knob) juts backward and down.
+        axis = (tip - root) / np.linalg.norm(tip - root)
+        normal = np.array([-axis[1], axis[0], 0.0])
+        # The blade's round end reaches its tip radius beyond its end point.
+        tp = _blade(root, tip - 3.3 * axis, normal, (6.0, 3.3), (3.2, 2.0), 1.8)
+        acc = root + np.array([2.0, 3.0, -2.5])
+        accessory = _knob(acc, acc + np.array([0.6, 2.6, -1.6]), 2.2, 1.6)
+        pieces.append(_Piece((tp, accessory), BLEND + 1.0, inner=2.0))
+    a, b, n_sup, hw, ht, edge, _ = pl.superior_process
+    # The superior process: an upright lobe parallel to its facet, rounded
+    # on top; the joint's cylinder cuts its concave facet.  The mamillary
+    # process is the knob on its posterior rim.
+    sap = _blade(a, b, n_sup, hw, ht, edge)
+    mam = a + 0.6 * (b - a) + 5.0 * pl.sup_along - 2.0 * n_sup
+    mamillary = _knob(mam, mam + np.array([0.0, 3.0, -1.5]), 2.4, 1.9)
+    pieces.append(_Piece((sap, mamillary), BLEND, cut=sup_cut, inner=2.0))
     if pl.inferior_process is not None:
-        a, b, n, hh, ht, r, _ = pl.inferior_process
-        pieces.append(_Piece((_plate(a, b, n, hh, ht, r),), BLEND, cut=inf_cut))
+        a, b, n, hw, ht, edge, _ = pl.inferior_process
+        # Tapering down to a rounded tip; the joint's cylinder cuts its convex facet.
+        pieces.append(_Piece((_blade(a, b, n, hw, ht, edge),), BLEND, cut=inf_cut))
     root, tip = pl.spinous
     if shape.sacral:
         # The first sacral tubercle: a low crest on the fused laminae.
@@ -577,14 +664,25 @@ def _pieces(shape: VertebraShape) -> list[_Piece]:
         hs = shape.spinous_height / 2
         # Hatchet-shaped: a thin blade with fully rounded edges, ending in a
         # thick, rounded posterior border (the tubercle), fuller below.
-        blade = _plate(root, tip, (0, 0.15, 1), (hp * 0.62, hs), (2.6, 3.4), 2.6)
-        border = _plate(
-            tip + np.array([0, 1.8, -hs * 0.92]),
-            tip + np.array([0, 0.8, hs * 0.88]),
-            (0, 1, 0),
-            (4.0, 4.0),
-            (4.5, 3.8),
-            3.8,
+        # In side view a lobe widening backward; its round ends reach their
+        # radius beyond the end points.
+        r_root, r_tip = hp * 0.55, hs * 0.75
+        blade = _blade(
+            root + np.array([0, r_root * 0.6, 0]),
+            tip - np.array([0, r_tip * 0.8, 0]),
+            (1, 0, 0),
+            (r_root, r_tip),
+            (3.6, 2.6),
+            2.4,
+        )
+        r_low, r_high = 4.0, 3.0
+        border = _blade(
+            tip + np.array([0, 1.2, -hs * 0.92 + r_low]),
+            tip + np.array([0, 0.6, hs * 0.88 - r_high]),
+            (1, 0, 0),
+            (r_low, r_high),
+            (3.8, 2.6),
+            2.4,
         )
         pieces.append(_Piece((blade, border), BLEND, inner=3.5))
     return pieces

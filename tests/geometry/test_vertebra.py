@@ -14,7 +14,7 @@ import pyvista as pv
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from spineviz.geometry import surface
+from spineviz.geometry import sdf, surface
 from spineviz.geometry.bones import PARTS, body_arch_boundary, bone_parts, local_bone_meshes
 from spineviz.geometry.dimensions import VERTEBRAE, vertebra_measures
 from spineviz.geometry.frames import IDENTITY
@@ -328,3 +328,103 @@ def test_union_of_parts_is_one_bone(lumbar_placement):
     meshes = local_bone_meshes(lumbar_placement.shapes["L4"], 1.0)
     merged = pv.merge(list(meshes.values())).clean(tolerance=0.6)
     assert surface.n_bodies(merged) == 1
+
+
+# ---------------------------------------------------------------------------
+# the blade primitive and the shapes of the arch built from it
+# ---------------------------------------------------------------------------
+
+
+def _slope(field, points: np.ndarray, step: float = 0.05) -> np.ndarray:
+    """Length of the central-difference gradient at ``points``."""
+    grad = [(field(points + d) - field(points - d)) / (2 * step) for d in np.eye(3) * step]
+    return np.linalg.norm(np.stack(grad, axis=1), axis=1)
+
+
+def test_blade_with_edge_equal_to_thickness_is_a_rounded_flat_capsule():
+    # With the rim rounded by the whole half thickness, the blade is the flat
+    # stadium of radius r - t (in the plane z = 0) grown by a ball of radius t.
+    r, t = 5.0, 2.0
+    blade = sdf.Blade.make((-8, 0, 0), (8, 0, 0), normal=(0, 0, 1), half_width=r, half_thickness=t, edge=t)
+    p = np.random.default_rng(3).uniform(-20, 20, size=(4000, 3))
+    along = np.clip(p[:, 0], -8, 8)
+    in_plane = np.maximum(np.hypot(p[:, 0] - along, p[:, 1]) - (r - t), 0.0)
+    np.testing.assert_allclose(blade(p), np.hypot(in_plane, p[:, 2]) - t, atol=1e-9)
+
+
+def test_blade_outline_is_the_hull_of_its_end_circles():
+    blade = sdf.Blade.make(
+        (0, 0, 0), (20, 0, 0), normal=(0, 0, 1), half_width=(6, 3), half_thickness=2, edge=1
+    )
+    # Round ends of the outline radii beyond the end points; in between the
+    # tangent lines narrow from one radius to the other.
+    assert blade(np.array([[-6.0, 0, 0], [23.0, 0, 0]])) == pytest.approx([0.0, 0.0], abs=1e-9)
+    side = blade(np.array([[10.0, y, 0] for y in np.linspace(3.0, 6.0, 301)]))
+    edge_y = np.linspace(3.0, 6.0, 301)[np.argmin(np.abs(side))]
+    assert 4.0 < edge_y < 5.0
+    with pytest.raises(ValueError, match="Blade"):
+        sdf.Blade.make((0, 0, 0), (2, 0, 0), normal=(0, 0, 1), half_width=(6, 1), half_thickness=2, edge=1)
+
+
+@pytest.mark.parametrize(
+    ("half_width", "half_thickness", "edge"),
+    [((6.0, 3.3), (3.2, 2.0), 1.8), ((2.4, 1.9), (2.4, 1.9), 1.8), ((8.5, 6.5), (4.0, 3.0), 2.5)],
+)
+def test_blade_changes_no_faster_than_a_distance(half_width, half_thickness, edge):
+    # The contouring's narrow band relies on |grad f| <= surface.LIPSCHITZ.
+    blade = sdf.Blade.make(
+        (1, 2, 3),
+        (12, 9, -4),
+        normal=(0.3, -1, 0.2),
+        half_width=half_width,
+        half_thickness=half_thickness,
+        edge=edge,
+    )
+    p = np.random.default_rng(4).uniform(-15, 25, size=(20000, 3))
+    assert _slope(blade, p).max() <= 1.2
+    assert _slope(blade, p).max() <= surface.LIPSCHITZ
+
+
+def _first_bone_along(field, start, direction, length=40.0, step=0.1) -> float:
+    """Distance from ``start`` along ``direction`` to the first point inside the bone."""
+    t = np.arange(0.0, length, step)
+    d = field(np.asarray(start, float) + t[:, None] * np.asarray(direction, float))
+    inside = np.flatnonzero(d < 0)
+    return float(t[inside[0]]) if len(inside) else np.inf
+
+
+@pytest.mark.parametrize("level", LUMBAR)
+def test_laminae_slope_back_going_down(lumbar_placement, level):
+    # Seen from the side, a lamina's back surface runs down and back (the
+    # lower lamina overlaps the interlaminar space below), not straight down.
+    shape = lumbar_placement.shapes[level]
+    field = arch_field(shape)
+    lm = arch_landmarks(shape)
+    x = shape.canal_width * 0.3
+    top, bottom = lm.lamina_top[2] - 3.0, lm.lamina_bottom[2] + 6.0
+    back = {z: 80.0 - _first_bone_along(field, (x, 80.0, z), (0, -1, 0), 60.0) for z in (top, bottom)}
+    assert back[bottom] - back[top] > 0.25 * (top - bottom)
+
+
+@pytest.mark.parametrize("level", LUMBAR)
+def test_transverse_process_is_flat_and_tapers_to_a_rounded_tip(lumbar_placement, level):
+    shape = lumbar_placement.shapes[level]
+    field = arch_field(shape)
+    tip = arch_landmarks(shape).transverse_tip
+
+    def section(x):
+        # Height and depth of the process's cross-section at lateral offset x.
+        z = np.arange(tip[2] - 15, tip[2] + 15, 0.1)
+        y = np.arange(tip[1] - 15, tip[1] + 15, 0.1)
+        zz, yy = np.meshgrid(z, y)
+        inside = field(np.c_[np.full(zz.size, x), yy.ravel(), zz.ravel()]) < 0
+        if not inside.any():
+            return 0.0, 0.0
+        return np.ptp(zz.ravel()[inside]), np.ptp(yy.ravel()[inside])
+
+    root_h, _ = section(tip[0] - 12.0)
+    mid_h, mid_d = section(tip[0] - 5.0)
+    near_h, _ = section(tip[0] - 1.0)
+    assert root_h > mid_h > near_h > 0, "narrows toward its tip"
+    assert near_h < 0.75 * mid_h, "rounded off at the tip"
+    assert mid_d < 0.7 * mid_h, "flattened from front to back"
