@@ -35,7 +35,6 @@ from spineviz.render.scenes.shots import scene_pose
 from . import text
 from .source import PartSource, clip_section
 from .timeline import mark, watch_image_delivery
-from .timeline import mark, watch_image_delivery
 from .viewstate import (
     CAMERA_QUERY_KEY,
     CONDITION_KEYS,
@@ -201,7 +200,6 @@ class SpineVizApp(TrameApp):
             new = self.conditions.replace(**changes)
             self.source.parts(new)
             mark("app: conditions built")
-            mark("app: conditions built")
         except StateError as err:
             self._refuse(err, condition_tokens(self.conditions))
             return False
@@ -311,7 +309,6 @@ class SpineVizApp(TrameApp):
 
     def _draw(self, *, reset_camera: bool = False) -> None:
         self.presenter.update(self.shown_parts())
-        mark("app: actors updated")
         mark("app: actors updated")
         # The mappers cut (no geometry rebuilt): moving the plane costs one render.
         self.presenter.set_section(self.section())
@@ -433,14 +430,12 @@ class SpineVizApp(TrameApp):
             return
         self._push_pending = False
         mark("app: push")
-        mark("app: push")
         # The healthy twin is hidden unless comparing (ui puts the main view first).
         for view in self.views if self.view.compare else self.views[:1]:
             view.update()
 
     def _on_server_ready(self, **_: Any) -> None:
         # Lower trame-vtk's stale-image wait (platform notes: 0.5 s of every toggle).
-        mark("app: server ready")
         mark("app: server ready")
         protocol = self.server.protocol
         for link in protocol.getLinkProtocols() if protocol else ():
@@ -454,11 +449,9 @@ class SpineVizApp(TrameApp):
         if self.rendering == "remote":
             self.presenter.plotter.render_window.Render()
             mark("app: warmed up")
-                watch_image_delivery(link)
 
     # ---- sessions -----------------------------------------------------------
     def _on_client_connected(self, **_: Any) -> None:
-        mark("app: client connected")
         mark("app: client connected")
         self._clients += 1
         if not self.shared and self.idle_exit_s > 0:
