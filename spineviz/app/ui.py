@@ -15,7 +15,7 @@ from trame.widgets import client, html
 from trame.widgets import vtk as vtk_widgets
 from trame.widgets import vuetify3 as v3
 
-from spineviz.conditions.state import FIELDS, STAGES
+from spineviz.conditions.state import FIELDS
 
 from .viewstate import GROUP_KEYS
 
@@ -35,12 +35,20 @@ CSS = """
 .sv-tour { position: absolute; top: 8px; right: 8px; max-width: min(460px, 94%); z-index: 3;
   max-height: calc(100% - 16px); overflow-y: auto; }
 
+.sv-hint { position: absolute; left: 12px; bottom: 12px; z-index: 2; font-size: .85rem;
+  background: rgba(255,255,255,.8); padding: 4px 10px; border-radius: 6px; pointer-events: none; }
+.sv-slider { margin-bottom: 10px; }
+.sv-slider-label { opacity: .8; margin: 4px 0 -4px 4px; }
+.sv-presenter-bar { position: absolute; left: 50%; bottom: 16px; transform: translateX(-50%); z-index: 3;
+  background: rgba(255,255,255,.92); padding: 12px 16px; border-radius: 12px; max-width: 96%;
+  box-shadow: 0 2px 12px rgba(0,0,0,.2); }
 .sv-presenter .v-btn { min-height: 56px !important; font-size: 1.1rem; }
 .sv-presenter .v-label, .sv-presenter .v-field { font-size: 1.15rem; }
 @media (max-width: 600px) {
   .sv-views { flex-direction: column; }
   .sv-panel { flex: 0 0 45%; border-left: none; border-top: 1px solid #ddd; }
-  .v-btn, .v-selection-control, .v-slider-thumb { min-height: 44px; min-width: 44px; }
+  .v-btn, .v-selection-control { min-height: 44px; min-width: 44px; }
+  .v-slider .v-input__control { min-height: 44px; }
   .v-field { min-height: 48px; }
 }
 """
@@ -65,6 +73,20 @@ window.spinevizShare = (query) => {
   if (navigator.clipboard) navigator.clipboard.writeText(url).catch(() => {});
   return url;
 };
+// A dragged slider's value, sent at most every `ms` and always last (trailing).
+window.spinevizLive = (() => {
+  const timers = {}, pending = {}, sent = {};
+  const send = (key) => {
+    timers[key] = null;
+    sent[key] = Date.now();
+    if (window.trame && window.trame.state) window.trame.state.set(key, pending[key]);
+  };
+  return (key, value, ms) => {
+    pending[key] = value;
+    if (timers[key]) return;
+    timers[key] = setTimeout(() => send(key), Math.max(0, (sent[key] || 0) + ms - Date.now()));
+  };
+})();
 if (!window.spinevizKeyBound) { window.addEventListener('keydown', (e) => window.spinevizKey(e)); }
 window.spinevizKeyBound = true;
 """
@@ -79,28 +101,94 @@ def _js_list(values) -> str:
     return json.dumps(list(values)).replace('"', "'")
 
 
+SLIDER_FIELDS = ("stage", "modic_extent", "pfirrmann", "stenosis", "multifidus_fat")
+"""Condition fields whose values are in order: a slider, dragged through its steps."""
+
+SHOWN_WHEN = {
+    "modic_endplates": "modic !== '0'",
+    "modic_extent": "modic !== '0'",
+    "herniation_zone": "['protrusion', 'extrusion', 'sequestration'].includes(herniation)",
+    "herniation_side": (
+        "['protrusion', 'extrusion', 'sequestration'].includes(herniation) && herniation_zone !== 'central'"
+    ),
+    "inflammation": "['1', '1/2'].includes(modic)",
+}
+"""When a control means something (the ``applies`` rule of its field); hidden otherwise."""
+
+LIVE_MS = 150
+"""While a slider is dragged its value reaches the server at most this often."""
+
+
+def _slider(
+    key: str,
+    *,
+    id: str,
+    value: str,
+    to_state: str,
+    label: str | None = None,
+    hint: str | None = None,
+    v_if: str | None = None,
+    **options,
+) -> None:
+    """A slider that redraws while it is dragged, not only when it is let go.
+
+    The thumb follows the pointer through a client-only ``drag`` entry; the
+    value goes to the server through ``spinevizLive`` (throttled to
+    :data:`LIVE_MS`), and once more, exactly, on release.
+
+    Parameters
+    ----------
+    key : str
+        State key the slider sets.
+    id : str
+        Element id (Vuetify puts it on the inner input).
+    value : str
+        JavaScript expression of the slider's position from state.
+    to_state : str
+        JavaScript expression of the state value for position ``$event``.
+    """
+    with html.Div(v_if=v_if, classes="sv-slider", id=f"{id}-box"):
+        if label:
+            html.Div(f"{{{{ {label} }}}}", classes="text-body-2 sv-slider-label")
+        v3.VSlider(
+            model_value=(f"drag['{id}'] ?? ({value})",),
+            update_modelValue=(
+                f"drag = {{...drag, '{id}': $event}}; "
+                f"utils.get('spinevizLive')('{key}', {to_state}, {LIVE_MS})"
+            ),
+            end=f"{key} = {to_state}; drag = {{...drag, '{id}': null}}",
+            **({"hint": (hint,), "persistent_hint": True} if hint else {"hide_details": True}),
+            density="compact",
+            id=id,
+            **options,
+        )
+
+
 def _field_control(index: int, spec) -> None:
     """One control for one condition field, its words from ``field_ui[index]``."""
     ui = f"field_ui[{index}]"
     name = spec.name
-    if name == "stage":
-        stages = _js_list(STAGES)
-        v3.VSlider(
-            model_value=(f"{stages}.indexOf(stage)",),
-            update_modelValue=f"stage = {stages}[$event]",
-            label=(f"{ui}.title",),
+    shown = SHOWN_WHEN.get(name)
+    if name in SLIDER_FIELDS:
+        tokens = _js_list(spec.tokens)
+        _slider(
+            name,
+            id=f"field-{name}",
+            value=f"{tokens}.indexOf({name})",
+            to_state=f"{tokens}[$event]",
+            label=f"{ui}.title",
+            hint=f"{ui}.items[{tokens}.indexOf({name})].title",
+            v_if=shown,
             min=0,
-            max=len(STAGES) - 1,
+            max=len(spec.tokens) - 1,
             step=1,
             show_ticks="always",
             tick_size=4,
-            hint=(f"{ui}.items[{stages}.indexOf(stage)].title",),
-            persistent_hint=True,
-            classes="mb-2",
-            id=f"field-{name}",
+            classes="mb-1",
         )
     elif spec.kind == "bool":
         v3.VSwitch(
+            v_if=shown,
             v_model=(name,),
             true_value="on",
             false_value="off",
@@ -110,24 +198,9 @@ def _field_control(index: int, spec) -> None:
             density="compact",
             id=f"field-{name}",
         )
-    elif spec.kind == "int":
-        tokens = _js_list(spec.tokens)
-        v3.VSlider(
-            model_value=(f"{tokens}.indexOf({name})",),
-            update_modelValue=f"{name} = {tokens}[$event]",
-            label=(f"{ui}.title",),
-            min=0,
-            max=len(spec.tokens) - 1,
-            step=1,
-            show_ticks="always",
-            tick_size=4,
-            hint=(f"{ui}.items[{tokens}.indexOf({name})].title",),
-            persistent_hint=True,
-            classes="mb-2",
-            id=f"field-{name}",
-        )
     else:
         v3.VSelect(
+            v_if=shown,
             v_model=(name,),
             items=(f"{ui}.items",),
             label=(f"{ui}.title",),
@@ -170,17 +243,17 @@ def _structures_panel() -> None:
                         style="flex: 0 0 150px",
                         id=f"show-{group}",
                     )
-                    v3.VSlider(
-                        model_value=(f"opacity.{group}",),
-                        end=f"opacity = {{...opacity, {group}: $event}}",
-                        min=0.1,
-                        max=1,
-                        step=0.1,
-                        hide_details=True,
-                        density="compact",
-                        title=("t.opacity",),
-                        id=f"opacity-{group}",
-                    )
+                    with html.Div(style="flex: 1 1 0; min-width: 0"):
+                        _slider(
+                            "opacity",
+                            id=f"opacity-{group}",
+                            value=f"opacity.{group}",
+                            to_state=f"{{...opacity, {group}: $event}}",
+                            min=0.1,
+                            max=1,
+                            step=0.05,
+                            title=("t.opacity",),
+                        )
 
 
 def _view_panel() -> None:
@@ -215,16 +288,16 @@ def _view_panel() -> None:
                 hide_details=True,
                 id="clip-axis",
             )
-            v3.VSlider(
+            _slider(
+                "clip_offset",
+                id="clip-offset",
+                value="clip_offset",
+                to_state="$event",
+                label="t.clip_offset",
                 v_if="clip",
-                model_value=("clip_offset",),
-                end="clip_offset = $event",
-                label=("t.clip_offset",),
                 min=-0.9,
                 max=0.9,
-                step=0.05,
-                hide_details=True,
-                id="clip-offset",
+                step=0.02,
             )
             v3.VSwitch(
                 v_model=("labels",),
@@ -288,7 +361,10 @@ def _toolbar(app: SpineVizApp) -> None:
     )
     v3.VBtn(
         icon="mdi-presentation",
-        click="presenter = !presenter; utils.get('spinevizFullscreen')(presenter)",
+        click=(
+            "presenter = !presenter; if (presenter) { main_drawer = false; }"
+            " utils.get('spinevizFullscreen')(presenter)"
+        ),
         title=("t.presenter",),
         id="presenter",
     )
@@ -333,16 +409,16 @@ def _panel2d() -> None:
                     id="mri-plane",
                 ):
                     v3.VBtn("{{ item.title }}", v_for="item in mri_plane_items", value=("item.value",))
-            v3.VSlider(
-                model_value=("mri_pos",),
-                end="mri_pos = $event",
-                label=("t.mri_position",),
+            _slider(
+                "mri_pos",
+                id="mri-pos",
+                value="mri_pos",
+                to_state="$event",
+                label="t.mri_position",
                 min=("mri_range[0]",),
                 max=("mri_range[1]",),
                 step=1,
                 thumb_label=True,
-                hide_details=True,
-                id="mri-pos",
             )
             html.Img(src=("mri_src",), v_if="mri_src", classes="sv-panel-img", id="mri-image")
             html.Div("{{ mri_caption }}", classes="text-body-2 mt-1", id="mri-caption")
@@ -352,8 +428,52 @@ def _panel2d() -> None:
             html.Div("{{ nerves_source }}", classes="sv-sources mt-1")
 
 
+def _presenter_bar() -> None:
+    """Presenter mode: the few controls a consultation needs, large, at the bottom of the view."""
+    with html.Div(v_if="presenter", classes="sv-presenter-bar", id="presenter-bar"):
+        with html.Div(classes="d-flex flex-wrap align-center justify-center ga-3"):
+            v3.VBtn(
+                "{{ t.previous }}",
+                prepend_icon="mdi-chevron-left",
+                click="trigger('tour_step', [-1])",
+                disabled=("tour_index <= 0",),
+                size="large",
+                id="presenter-back",
+            )
+            v3.VBtn(
+                "{{ tour_index < 0 ? t.tour : t.next }}",
+                append_icon="mdi-chevron-right",
+                click="trigger('tour_step', [tour_index < 0 ? 0 : 1])",
+                disabled=("tour_index >= tour_count - 1",),
+                size="large",
+                id="presenter-next",
+            )
+            with v3.VBtnToggle(
+                v_model=("modic",),
+                mandatory=True,
+                divided=True,
+                variant="outlined",
+                id="presenter-modic",
+            ):
+                for token in ("0", "1", "2", "3"):
+                    v3.VBtn(f"{{{{ t.modic_{token} }}}}", value=token, size="large")
+            v3.VBtn(
+                "{{ t.compare }}",
+                prepend_icon="mdi-compare-horizontal",
+                click="compare = !compare",
+                active=("compare",),
+                color=("compare ? 'primary' : undefined",),
+                size="large",
+                id="presenter-compare",
+            )
+        html.Div("{{ t.keys }}", classes="sv-note text-center mt-2", id="presenter-keys")
+
+
 def build_ui(app: SpineVizApp):
     """Build the page for ``app`` and return its layout."""
+    # Where a slider's thumb is while it is dragged: the browser's own business.
+    app.state.drag = {}
+    app.state.client_only("drag")
     with SinglePageWithDrawerLayout(app.server, full_height=True) as layout:
         layout.title.set_text("{{ t.title }}")
         layout.title.classes = "d-none d-sm-flex"
@@ -415,8 +535,25 @@ def build_ui(app: SpineVizApp):
                     v3.VSpacer()
                     v3.VBtn("{{ t.close }}", click="trigger('tour_close')", id="tour-close")
             with v3.VCard(v_if="picked_title", classes="sv-pick", elevation=4, id="picked"):
-                v3.VCardTitle("{{ picked_title }}", classes="text-subtitle-1")
-                v3.VCardText("{{ picked_text }}")
+                with v3.VCardTitle(classes="text-subtitle-1 d-flex align-center"):
+                    html.Span("{{ picked_title }}", classes="text-wrap", id="picked-title")
+                    v3.VSpacer()
+                    v3.VBtn(
+                        icon="mdi-close",
+                        variant="text",
+                        density="comfortable",
+                        click="picked_name = ''; picked_title = ''; picked_text = ''",
+                        title=("t.close",),
+                        id="picked-close",
+                    )
+                v3.VCardText("{{ picked_text }}", id="picked-text")
+            html.Div(
+                "{{ t.pick_hint }}",
+                v_if="!picked_title && tour_index < 0 && !presenter",
+                classes="sv-hint",
+                id="pick-hint",
+            )
+            _presenter_bar()
             html.Div("{{ draw_count }}", classes="d-none", id="draw-count")
             v3.VSnackbar(
                 "{{ notice }}",

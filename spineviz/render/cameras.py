@@ -149,16 +149,30 @@ def frame(points, camera: str = "lateral", *, aspect: float = 16 / 9, margin: fl
     if len(points) == 2:
         (x0, y0, z0), (x1, y1, z1) = points
         points = np.array([[x, y, z] for x in (x0, x1) for y in (y0, y1) for z in (z0, z1)])
-    back = np.asarray(preset.direction, float)
+    position, centre, up = fit_along(
+        points, preset.direction, preset.view_up, aspect=aspect, margin=margin, view_angle=VIEW_ANGLE
+    )
+    return CameraPose(tuple(position), tuple(centre), tuple(up), VIEW_ANGLE)
+
+
+def fit_along(points, direction, view_up, *, aspect: float, margin: float = MARGIN, view_angle: float):
+    """Camera position, focal point and view-up that frame ``points`` seen along ``direction``.
+
+    ``direction`` points from the focal point towards the camera.  The distance
+    is solved so every point lies inside both fields of view (``aspect`` =
+    width / height), then the focal point is shifted to centre the picture.
+    """
+    points = np.asarray(points, float).reshape(-1, 3)
+    back = np.asarray(direction, float)
     back /= np.linalg.norm(back)
-    up = np.asarray(preset.view_up, float)
+    up = np.asarray(view_up, float)
     up = up - back * (up @ back)
     up /= np.linalg.norm(up)
     right = np.cross(-back, up)
     centre = (points.min(axis=0) + points.max(axis=0)) / 2
     rel = points - centre
     u, v, w = rel @ right, rel @ up, rel @ back
-    tan_v = np.tan(np.radians(VIEW_ANGLE) / 2) * (1 - 2 * margin)
+    tan_v = np.tan(np.radians(view_angle) / 2) * (1 - 2 * margin)
     tan_h = tan_v * aspect
     # Centre the projection, not the box: solve the distance, then shift the
     # focal point sideways so the image extents are balanced, and repeat once.
@@ -170,8 +184,7 @@ def frame(points, camera: str = "lateral", *, aspect: float = 16 / 9, margin: fl
         centre = centre + right * du + up * dv
         u, v = u - du, v - dv
     distance = float(np.max(np.concatenate([np.abs(v) / tan_v + w, np.abs(u) / tan_h + w])))
-    position = centre + back * distance
-    return CameraPose(tuple(position), tuple(centre), tuple(up), VIEW_ANGLE)
+    return centre + back * distance, centre, up
 
 
 def pose_for(parts: Mapping, camera: str = "lateral", *, aspect: float = 16 / 9) -> CameraPose:

@@ -143,12 +143,19 @@ def test_pick_names_the_part_under_the_pointer(an_app):
     renderer.SetWorldPoint(*centre, 1.0)
     renderer.WorldToDisplay()
     x, y, _ = renderer.GetDisplayPoint()
-    height = an_app.presenter.plotter.render_window.GetSize()[1]
-    name = an_app.pick({"position": {"x": x, "y": height - 1 - y}})
-    assert name.startswith("L4.")
-    assert an_app.state.picked_title
-    assert an_app.state.picked_text
+    width, height = an_app.presenter.plotter.render_window.GetSize()
+    # The browser reports its own view size and y from the bottom (VTK's display convention).
+    event = {"position": {"x": x / 2, "y": y / 2}, "size": [width / 2, height / 2]}
+    assert an_app.pick(event) == "L4.body"
+    assert an_app.state.picked_title == "L4 · Vertebral body"
+    assert an_app.state.picked_text == text.part_sentence("L4.body", "en")
+    _set(an_app, lang="nb")
+    assert an_app.state.picked_title == "L4 · Virvellegeme"
+    # A click on the background clears the card; garbage is refused.
+    assert an_app.pick({"position": {"x": 2, "y": 2}, "size": [width, height]}) == ""
+    assert an_app.state.picked_title == ""
     assert an_app.pick({"position": "garbage"}) == ""
+    assert an_app.pick({"position": {"x": 1, "y": 1}, "size": [0, "x"]}) == ""
 
 
 def test_number_keys_pick_the_modic_type_and_c_toggles_compare(an_app):
@@ -205,3 +212,53 @@ def test_tour_steps_set_state_camera_and_caption(an_app):
     an_app.tour_close()
     assert an_app.state.tour_index == -1
     assert all(a.GetVisibility() for a in an_app.presenter.actors.values())
+
+
+def _drawn_columns(image) -> float:
+    """Share of image columns in which the segment is drawn (background: one colour per row)."""
+    image = np.asarray(image[..., :3], int)
+    drawn = np.abs(image - image[:, :2].mean(axis=1, keepdims=True)).sum(axis=2) > 40
+    cols = np.nonzero(drawn.mean(axis=0) > 0.01)[0]
+    return (cols.max() - cols.min() + 1) / image.shape[1] if len(cols) else 0.0
+
+
+@pytest.mark.parametrize("size", [(390, 760), (480, 720)])
+def test_a_narrow_view_is_refitted_so_the_segment_fills_its_width(an_app, size):
+    plotter = an_app.presenter.plotter
+    plotter.camera.azimuth = 20  # the visitor turned it a little
+    direction = np.array(plotter.camera.direction)
+    plotter.render_window.SetSize(*size)
+    plotter.render()
+    image = plotter.screenshot(return_img=True)
+    assert image.shape[:2] == (size[1], size[0])
+    assert 0.7 < _drawn_columns(image) < 0.95
+    # Only the distance changed: the segment is seen from the same side.
+    assert np.allclose(plotter.camera.direction, direction, atol=1e-6)
+
+
+def _labels(app) -> int:
+    return sum(1 for a in app.presenter.plotter.renderer.actors.values() if type(a).__name__ == "vtkActor2D")
+
+
+def test_show_names_adds_one_label_per_shown_part_and_removes_them(an_app):
+    assert _labels(an_app) == 0
+    _set(an_app, labels=True)
+    assert _labels(an_app) == 1
+    _set(an_app, visible={**an_app.state.visible, "muscle": False})
+    _set(an_app, labels=False)
+    assert _labels(an_app) == 0
+
+
+def test_transparent_screenshot_has_a_clear_background_and_a_solid_segment(an_app):
+    from io import BytesIO
+
+    from PIL import Image
+
+    _set(an_app, transparent=True)
+    image = Image.open(BytesIO(an_app.screenshot_png(1)))
+    assert image.mode == "RGBA"
+    alpha = np.asarray(image)[..., 3]
+    assert alpha[0, 0] == alpha[-1, -1] == 0
+    assert 0.05 < (alpha == 255).mean() < 0.9
+    _set(an_app, transparent=False)
+    assert np.asarray(Image.open(BytesIO(an_app.screenshot_png(1))).convert("RGBA"))[..., 3].min() == 255

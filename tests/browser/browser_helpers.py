@@ -20,8 +20,7 @@ def view_pixels(page, selector: str = "#view-main") -> np.ndarray:
 
 def drawn_fraction(image: np.ndarray) -> float:
     """Share of pixels that are not background (the background is a vertical gradient: one colour a row)."""
-    edge = image[:, :4].mean(axis=1, keepdims=True)
-    return float((np.abs(image - edge).sum(axis=2) > 40).mean())
+    return float(drawn_mask(image).mean())
 
 
 def wait_for(predicate, *, timeout: float = 60.0, what: str = "condition"):
@@ -83,3 +82,38 @@ def choose(page, name: str, label: str) -> None:
     """Pick ``label`` in the select of condition ``name``."""
     field(page, name).locator(".v-field").click()
     page.locator(".v-overlay--active .v-list-item", has_text=label).first.click()
+
+
+def drawn_mask(image: np.ndarray) -> np.ndarray:
+    """Pixels that are not background (the background is one colour a row)."""
+    edge = image[:, :4].mean(axis=1, keepdims=True)
+    return np.abs(image - edge).sum(axis=2) > 40
+
+
+def drawn_box(image: np.ndarray) -> tuple[int, int, int, int]:
+    """``(left, top, right, bottom)`` of the drawn segment, in pixels (ignoring stray specks)."""
+    mask = drawn_mask(image)
+    # Columns drawn over 8% of the height, then rows drawn over 3% of those columns: a small
+    # overlay (the tap hint in a corner) is neither.
+    cols = np.nonzero(mask.mean(axis=0) > 0.08)[0]
+    if not len(cols):
+        pytest.fail("nothing is drawn in the view")
+    rows = np.nonzero(mask[:, cols.min() : cols.max() + 1].mean(axis=1) > 0.03)[0]
+    return int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1
+
+
+def changed_mask(after: np.ndarray, before: np.ndarray) -> np.ndarray:
+    return np.abs(after - before).sum(axis=2) > 40
+
+
+def drag(page, start, end, *, steps: int = 8) -> None:
+    """Press at ``start``, move to ``end`` in steps, and keep the button down."""
+    page.mouse.move(*start)
+    page.mouse.down()
+    page.mouse.move(*end, steps=steps)
+
+
+def slider_point(page, selector: str, fraction: float) -> tuple[float, float]:
+    """A point on a slider's track, ``fraction`` of the way from its start."""
+    box = page.locator(f".v-input:has({selector}) .v-slider-track").bounding_box()
+    return box["x"] + fraction * box["width"], box["y"] + box["height"] / 2
