@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pyvista as pv
+from vtkmodules.util.numpy_support import numpy_to_vtk
+from vtkmodules.vtkCommonDataModel import vtkImageData
+from vtkmodules.vtkFiltersCore import vtkFlyingEdges3D
 
 from .sdf import Field
 
@@ -84,11 +87,7 @@ def contour_volume(
     # outside (the side flying edges counts zero on anyway), every vertex is
     # distinct, so the merged triangle mesh needs no cleaning pass.
     vol[vol == 0.0] = 1e-3 * pad
-    grid = pv.ImageData(dimensions=np.array(vol.shape[::-1]), spacing=tuple(spacing), origin=tuple(origin))
-    grid.point_data["d"] = vol.ravel()
-    surf = grid.contour([0.0], scalars="d", method="flying_edges", compute_normals=False)
-    surf = surf.triangulate()
-    surf.point_data.clear()
+    surf = _flying_edges(vol, origin, spacing)
     if surf.n_cells == 0:
         return surf
     if smooth_iterations:
@@ -101,9 +100,10 @@ def contour_volume(
             normalize_coordinates=True,
         )
     pts = np.asarray(surf.points, float).copy()
-    if repair_folds(pts, triangles(surf), project=None if field is None else _onto(field)).size:
+    tri = triangles(surf)
+    if repair_folds(pts, tri, project=None if field is None else _onto(field)).size:
         surf.points = pts
-    if signed_volume(surf) < 0:
+    if _signed_volume(pts, tri) < 0:
         surf = surf.flip_faces()
     return surf
 
@@ -125,6 +125,29 @@ def gradient(field: Field, points: np.ndarray, *, step: float = 0.05, value: boo
     d = field(stacked)
     grad = ((d[: 3 * n] - d[3 * n : 6 * n]) / (2 * step)).reshape(3, n).T
     return (d[6 * n :], grad) if value else grad
+
+
+def _flying_edges(vol: np.ndarray, origin, spacing) -> pv.PolyData:
+    """Triangles of the zero level of a ``[k, j, i]`` float32 volume, no point data.
+
+    VTK's filter is driven directly: pyvista's wrapper costs about as much
+    as the contouring itself on the small grids of the parts.
+    """
+    image = vtkImageData()
+    image.SetDimensions(*(int(n) for n in vol.shape[::-1]))
+    image.SetSpacing(*(float(s) for s in spacing))
+    image.SetOrigin(*(float(o) for o in origin))
+    values = numpy_to_vtk(vol.ravel(), deep=False)
+    values.SetName("d")
+    image.GetPointData().SetScalars(values)
+    edges = vtkFlyingEdges3D()
+    edges.SetInputData(image)
+    edges.SetValue(0, 0.0)
+    edges.ComputeNormalsOff()
+    edges.ComputeGradientsOff()
+    edges.ComputeScalarsOff()
+    edges.Update()
+    return pv.wrap(edges.GetOutput())
 
 
 def _onto(field: Field, h: float = 0.05):
@@ -154,11 +177,15 @@ a dark seam."""
 
 def edge_faces(tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The two triangles beside each interior edge (consecutive uses of one undirected edge)."""
-    a = np.concatenate([tri[:, 0], tri[:, 1], tri[:, 2]]).astype(np.int64)
-    b = np.concatenate([tri[:, 1], tri[:, 2], tri[:, 0]]).astype(np.int64)
-    # One integer per undirected edge sorts much faster than row-wise pairs.
-    key = np.minimum(a, b) * (int(tri.max(initial=0)) + 1) + np.maximum(a, b)
-    order = np.argsort(key, kind="stable")
+    n = int(tri.max(initial=0)) + 1
+    # One integer per undirected edge sorts much faster than row-wise pairs,
+    # 32-bit ones faster still.  Which of an edge's two triangles comes first
+    # is left to the sort: every use of the pairs is symmetric.
+    dtype = np.int32 if n * n < 2**31 else np.int64
+    a = np.concatenate([tri[:, 0], tri[:, 1], tri[:, 2]]).astype(dtype)
+    b = np.concatenate([tri[:, 1], tri[:, 2], tri[:, 0]]).astype(dtype)
+    key = np.minimum(a, b) * dtype(n) + np.maximum(a, b)
+    order = np.argsort(key)
     f = np.tile(np.arange(len(tri)), 3)[order]
     key = key[order]
     same = key[1:] == key[:-1]
@@ -166,8 +193,13 @@ def edge_faces(tri: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _unit_normals(pts: np.ndarray, tri: np.ndarray) -> np.ndarray:
-    n = np.cross(pts[tri[:, 1]] - pts[tri[:, 0]], pts[tri[:, 2]] - pts[tri[:, 0]])
-    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-300)
+    # Coordinate by coordinate: several times faster than np.cross on rows.
+    x, y, z = np.asarray(pts, float).T
+    i, j, k = tri.T
+    ax, ay, az = x[j] - x[i], y[j] - y[i], z[j] - z[i]
+    bx, by, bz = x[k] - x[i], y[k] - y[i], z[k] - z[i]
+    n = np.stack([ay * bz - az * by, az * bx - ax * bz, ax * by - ay * bx], axis=1)
+    return n / np.maximum(np.sqrt(np.einsum("ij,ij->i", n, n)), 1e-300)[:, None]
 
 
 def folded_edges(mesh: pv.PolyData) -> int:
@@ -423,8 +455,17 @@ def signed_volume(mesh: pv.PolyData) -> float:
     """
     if mesh.n_cells == 0:
         return 0.0
-    p = mesh.points[triangles(mesh)]
-    return float(np.einsum("ij,ij->i", p[:, 0], np.cross(p[:, 1], p[:, 2])).sum() / 6.0)
+    return _signed_volume(np.asarray(mesh.points), triangles(mesh))
+
+
+def _signed_volume(pts: np.ndarray, tri: np.ndarray) -> float:
+    # The divergence theorem with the field (0, 0, z): each triangle adds its
+    # mean height times its signed area seen from above, one component of
+    # the cross product instead of three.
+    x, y, z = np.asarray(pts, float).T
+    i, j, k = tri.T
+    area_z = (x[j] - x[i]) * (y[k] - y[i]) - (x[k] - x[i]) * (y[j] - y[i])
+    return float(((z[i] + z[j] + z[k]) * area_z).sum() / 6.0)
 
 
 def edge_use_counts(mesh: pv.PolyData) -> np.ndarray:
