@@ -37,7 +37,7 @@ from .dimensions import VERTEBRAE, recipe, value
 from .disc import PHYSIOLOGICAL_BULGE, DiscFields, disc_fields, disc_frame
 from .frames import Placement
 from .part_cache import PartCache, mirror_symmetric, placement_key
-from .surface import gradient
+from .surface import LIPSCHITZ, gradient
 from .tubes import centreline, control_fractions, oval_tube_field, profile, sweep, tube_field
 from .vertebra import VertebraShape, arch_landmarks, outline_field, vertebra_field
 
@@ -287,12 +287,23 @@ def _relax(path: np.ndarray, radius: np.ndarray, obstacles, *, clearance: float 
     """Push centreline points out of obstacles until the tube clears them."""
     path = path.copy()
     h = 0.3
+    reach = radius + clearance
+    # Each obstacle's values and where it last saw the path: the fields are
+    # distance bounds, so an obstacle that was farther from every point than
+    # the point has moved since cannot push it, and is not evaluated again.
+    seen: list = [None] * len(obstacles)
     for _ in range(8):
         moved = False
-        for f in obstacles:
+        for n, f in enumerate(obstacles):
+            if seen[n] is not None:
+                d_then, then = seen[n]
+                bound = d_then - LIPSCHITZ * np.linalg.norm(path - then, axis=1)
+                if np.all(bound[pinned:] >= reach[pinned:]):
+                    continue
             # Values and gradients in one call: the bone fields cost most per call.
             d, grad = gradient(f, path, step=h, value=True)
-            need = radius + clearance - d
+            seen[n] = (d, path.copy())
+            need = reach - d
             bad = need > 0
             bad[:pinned] = False
             if not bad.any():
