@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from spineviz.geometry import bones, frames, model, part_cache, vertebra
+from spineviz.geometry import bones, frames, model, neural, part_cache, vertebra
 from spineviz.geometry.model import DETAIL_SPACING, build_model
 from spineviz.geometry.names import Levels
 
@@ -36,6 +36,8 @@ def clear_caches() -> None:
     bones.local_bone_meshes.cache_clear()
     vertebra.vertebra_field.cache_clear()
     frames.placement.cache_clear()
+    neural.posterior_wall_y.cache_clear()
+    neural._pedicle_underside.cache_clear()
     part_cache.clear_all()
 
 

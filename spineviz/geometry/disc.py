@@ -41,6 +41,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyvista as pv
+from vtkmodules.vtkFiltersCore import vtkCleanPolyData, vtkPolyDataConnectivityFilter
 
 from . import sdf
 from .dimensions import VERTEBRAE, recipe, value
@@ -447,8 +448,15 @@ def largest_piece(mesh: pv.PolyData) -> pv.PolyData:
     """The largest connected piece of a mesh (crumbs left by carving dropped)."""
     if mesh.n_cells == 0:
         return mesh
-    out = mesh.connectivity("largest")
-    return pv.PolyData(out.points, out.faces).clean()
+    # VTK's filters driven directly: pyvista's connectivity() labels every
+    # region and thresholds them, several times the cost.
+    largest = vtkPolyDataConnectivityFilter()
+    largest.SetInputData(mesh)
+    largest.SetExtractionModeToLargestRegion()
+    clean = vtkCleanPolyData()
+    clean.SetInputConnection(largest.GetOutputPort())
+    clean.Update()
+    return pv.wrap(clean.GetOutput())
 
 
 def disc_bounds(place: Placement, disc: str, margin: float = 4.0) -> tuple[float, ...]:
