@@ -42,22 +42,24 @@ def spline(points, *, n: int) -> np.ndarray:
         msg = "a centreline needs at least two points"
         raise ValueError(msg)
     ext = np.vstack([2 * p[0] - p[1], p, 2 * p[-1] - p[-2]])
-    dense = []
+    # All segments at once (segment, sample, coordinate): the knots per
+    # segment as before, the blending broadcast over every segment.
+    knots = []
     for i in range(1, len(ext) - 2):
         p0, p1, p2, p3 = ext[i - 1 : i + 3]
-        t0 = 0.0
-        t1 = t0 + max(np.linalg.norm(p1 - p0), 1e-6) ** 0.5
+        t1 = 0.0 + max(np.linalg.norm(p1 - p0), 1e-6) ** 0.5
         t2 = t1 + max(np.linalg.norm(p2 - p1), 1e-6) ** 0.5
-        t3 = t2 + max(np.linalg.norm(p3 - p2), 1e-6) ** 0.5
-        t = np.linspace(t1, t2, 24, endpoint=False)[:, None]
-        a1 = (t1 - t) / (t1 - t0) * p0 + (t - t0) / (t1 - t0) * p1
-        a2 = (t2 - t) / (t2 - t1) * p1 + (t - t1) / (t2 - t1) * p2
-        a3 = (t3 - t) / (t3 - t2) * p2 + (t - t2) / (t3 - t2) * p3
-        b1 = (t2 - t) / (t2 - t0) * a1 + (t - t0) / (t2 - t0) * a2
-        b2 = (t3 - t) / (t3 - t1) * a2 + (t - t1) / (t3 - t1) * a3
-        dense.append((t2 - t) / (t2 - t1) * b1 + (t - t1) / (t2 - t1) * b2)
-    dense.append(p[-1:])
-    dense = np.vstack(dense)
+        knots.append((0.0, t1, t2, t2 + max(np.linalg.norm(p3 - p2), 1e-6) ** 0.5))
+    t0, t1, t2, t3 = (np.array(k)[:, None, None] for k in zip(*knots, strict=True))
+    t = np.linspace(t1[:, 0, 0], t2[:, 0, 0], 24, endpoint=False, axis=1)[..., None]
+    p0, p1, p2, p3 = (ext[k : k + len(knots), None, :] for k in range(4))
+    a1 = (t1 - t) / (t1 - t0) * p0 + (t - t0) / (t1 - t0) * p1
+    a2 = (t2 - t) / (t2 - t1) * p1 + (t - t1) / (t2 - t1) * p2
+    a3 = (t3 - t) / (t3 - t2) * p2 + (t - t2) / (t3 - t2) * p3
+    b1 = (t2 - t) / (t2 - t0) * a1 + (t - t0) / (t2 - t0) * a2
+    b2 = (t3 - t) / (t3 - t1) * a2 + (t - t1) / (t3 - t1) * a3
+    dense = ((t2 - t) / (t2 - t1) * b1 + (t - t1) / (t2 - t1) * b2).reshape(-1, 3)
+    dense = np.vstack([dense, p[-1:]])
     seg = np.linalg.norm(np.diff(dense, axis=0), axis=1)
     arc = np.r_[0.0, np.cumsum(seg)]
     target = np.linspace(0.0, arc[-1], n)
@@ -100,19 +102,29 @@ def rotation_minimising_frames(
     r = up - (up @ tangent[0]) * tangent[0]
     if np.linalg.norm(r) < 1e-6:
         r = np.cross(tangent[0], [1.0, 0.0, 0.0])
-    normals = [r / np.linalg.norm(r)]
-    for i in range(len(path) - 1):
-        v1 = path[i + 1] - path[i]
-        c1 = v1 @ v1
+    normals = [tuple(r / np.linalg.norm(r))]
+    # Plain floats: numpy's per-call cost dwarfs three-component arithmetic.
+    pts, tan = path.tolist(), tangent.tolist()
+
+    def dot(a, b):
+        return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+
+    for i in range(len(pts) - 1):
+        v1 = [b - a for a, b in zip(pts[i], pts[i + 1], strict=True)]
+        c1 = dot(v1, v1)
         if c1 < 1e-12:
             normals.append(normals[-1])
             continue
-        r_l = normals[-1] - (2 / c1) * (v1 @ normals[-1]) * v1
-        t_l = tangent[i] - (2 / c1) * (v1 @ tangent[i]) * v1
-        v2 = tangent[i + 1] - t_l
-        c2 = v2 @ v2
-        r_n = r_l if c2 < 1e-12 else r_l - (2 / c2) * (v2 @ r_l) * v2
-        normals.append(r_n / np.linalg.norm(r_n))
+        k = (2 / c1) * dot(v1, normals[-1])
+        r_l = [r - k * v for r, v in zip(normals[-1], v1, strict=True)]
+        k = (2 / c1) * dot(v1, tan[i])
+        v2 = [b - (a - k * v) for a, b, v in zip(tan[i], tan[i + 1], v1, strict=True)]
+        c2 = dot(v2, v2)
+        if c2 >= 1e-12:
+            k = (2 / c2) * dot(v2, r_l)
+            r_l = [r - k * v for r, v in zip(r_l, v2, strict=True)]
+        length = dot(r_l, r_l) ** 0.5
+        normals.append(tuple(r / length for r in r_l))
     normals = np.array(normals)
     return tangent, normals, np.cross(tangent, normals)
 
