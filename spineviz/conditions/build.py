@@ -495,14 +495,17 @@ def c_theory(
         paths = ingrowth_paths(place, level, degenerated=True, fields=bulged_disc(level, pfirrmann, stenosis))
         return Piece({f"{level}.theory.bacteria": particles(paths.vessels, radius=0.35, every=2.0, seed=7)})
     # autoimmune: cells gather around nucleus material that has come out.
+    mesh = pv.PolyData()
     if herniation in HERNIATED or herniation == "bulge":
         target = target_structure(level, zone, side) if herniation in HERNIATED else None
         if target == "dural_sac" or (target is not None and target.split(".")[0] not in levels.vertebrae):
             target = None
         mesh, _, _ = herniation_piece(level, pfirrmann, stenosis, herniation, zone, side, detail, target)
+    if mesh.n_cells:
         cells = immune_cells_on(mesh, count=40, seed=3)
     else:
-        # No material out: the cells wait at the tear where it would come out.
+        # No material out (none, or a bulge no wider than the already bulging
+        # disc): the cells wait at the tear where it would come out.
         _, info = herniation_field(place, level, kind="protrusion", zone=zone, side=side)
         cells = immune_cells(
             info["exit"] + info["normal"] * 3.0, info["normal"], spread=6.0, count=22, seed=3

@@ -430,6 +430,16 @@ def test_bacteria_sit_in_the_new_vessels_and_immune_cells_on_the_herniation():
     assert 0.0 < np.median(d) < 2.6
 
 
+def test_immune_cells_gather_outside_a_disc_that_stenosis_already_bulges():
+    # Severe stenosis bulges the disc about as far as a bulge finding reaches,
+    # so little or no material lies outside it: the cells still gather there.
+    m = build(State(theory="autoimmune", herniation="bulge", stenosis="severe", pfirrmann=4), detail=DETAIL)
+    cells = m.parts["L4-L5.theory.immune"]
+    assert surface.n_bodies(cells) > 10
+    whole = disc_fields(m.placement, "L4-L5", bulge=disc_bulge(4, "severe")).whole
+    assert np.median(whole(cells.points)) > 0.0  # outside the disc wall
+
+
 def pv_points(points):
     import pyvista as pv
 
