@@ -363,6 +363,9 @@ class SpineVizApp(TrameApp):
         if self._labels_actor is not None:
             plotter.remove_actor(self._labels_actor, render=False)
             self._labels_actor = None
+            # trame-vtk re-renders only after an event of the render window itself;
+            # taking a 2D actor away sends none, and the old image would be sent again.
+            plotter.render_window.Modified()
         if not self.view.labels:
             return
         names = [n for n, a in self.presenter.actors.items() if a.GetVisibility()]

@@ -40,7 +40,8 @@ CSS = """
 .sv-slider { margin-bottom: 10px; }
 .sv-slider-label { opacity: .8; margin: 4px 0 -4px 4px; }
 .sv-presenter-bar { position: absolute; left: 50%; bottom: 16px; transform: translateX(-50%); z-index: 3;
-  background: rgba(255,255,255,.92); padding: 12px 16px; border-radius: 12px; max-width: 96%;
+  background: rgba(255,255,255,.92); padding: 12px 16px; border-radius: 12px;
+  width: max-content; max-width: 96%;
   box-shadow: 0 2px 12px rgba(0,0,0,.2); }
 .sv-presenter .v-btn { min-height: 56px !important; font-size: 1.1rem; }
 .sv-presenter .v-label, .sv-presenter .v-field { font-size: 1.15rem; }
@@ -49,6 +50,8 @@ CSS = """
   .sv-panel { flex: 0 0 45%; border-left: none; border-top: 1px solid #ddd; }
   .v-btn, .v-selection-control { min-height: 44px; min-width: 44px; }
   .v-slider .v-input__control { min-height: 44px; }
+  /* The bottom sheet sits on the screen's bottom edge (Vuetify offsets it by the app bar). */
+  .v-navigation-drawer--bottom { top: auto !important; bottom: 0 !important; }
   .v-field { min-height: 48px; }
 }
 """

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from browser_helpers import (
     choose,
+    drawn_box,
     drawn_fraction,
     field,
     open_app,
@@ -109,14 +110,28 @@ def test_phone_layout(served, browser):
     view = page.locator("#view-main").bounding_box()
     assert view["width"] > 350
     assert view["height"] > 600
+    # The camera was refitted for the tall, narrow view: the segment spans most of its width
+    # without being cut off at the sides.
+    before = settled(page)
+    left, _, right, _ = drawn_box(before)
+    assert (right - left) / before.shape[1] > 0.7
+    assert left > 0.02 * before.shape[1]
+    assert right < 0.98 * before.shape[1]
     for button in (".v-app-bar-nav-icon", "#tour", "#lang", "#panel", "#share", "#screenshot", "#presenter"):
         box = page.locator(button).bounding_box()
         assert min(box["width"], box["height"]) >= 44, button
     # The bottom sheet opens from the toolbar; its controls are large enough for a finger.
     page.locator(".v-app-bar-nav-icon").click()
     expect(field(page, "modic")).to_be_in_viewport()
+    # A bottom sheet: it starts below the middle of the screen and reaches its bottom edge.
+    sheet = page.locator(".v-navigation-drawer").bounding_box()
+    assert sheet["y"] > 0.3 * 844
+    assert abs(sheet["y"] + sheet["height"] - 844) < 2
     box = field(page, "modic").locator(".v-field").bounding_box()
     assert box["height"] >= 44
+    for control in ("#field-stage", "#field-pfirrmann", "#field-ingrowth"):
+        box = page.locator(f".v-input:has({control}) .v-input__control").bounding_box()
+        assert box["height"] >= 44, control
     # Closing it gives the whole view back, drawn at its own size (not a stretched old image).
     page.locator(".v-app-bar-nav-icon").click()
     expect(field(page, "modic")).not_to_be_in_viewport()

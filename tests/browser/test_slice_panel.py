@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from browser_helpers import open_app, settled, view_pixels, wait_changed, wait_for
+from browser_helpers import drag, open_app, settled, slider_point, view_pixels, wait_changed, wait_for
 from playwright.sync_api import expect
 
 
@@ -46,3 +46,17 @@ def test_nerve_tab_shows_the_figure_and_hides_the_plane(served, page):
     page.locator("#tab-nerves").click()
     expect(page.locator("#nerves-image")).to_be_visible(timeout=60_000)
     wait_for(lambda: _plane_share(page) < 0.05, what="the plane to go")
+
+
+def test_slice_follows_the_slider_while_it_is_dragged(served, page):
+    open_app(page, served.url)
+    page.locator("#panel").click()
+    expect(page.locator("#mri-image")).to_be_visible(timeout=60_000)
+    middle = wait_for(lambda: _src(page), what="the first slice")
+    drag(page, slider_point(page, "#mri-pos", 0.5), slider_point(page, "#mri-pos", 0.65), steps=4)
+    # A new slice arrives while the button is still down, and another further on.
+    wait_for(lambda: _src(page) not in (None, middle), what="a slice during the drag")
+    on_the_way = _src(page)
+    page.mouse.move(*slider_point(page, "#mri-pos", 0.85), steps=4)
+    wait_for(lambda: _src(page) not in (None, on_the_way), what="the next slice during the drag")
+    page.mouse.up()
