@@ -342,7 +342,14 @@ def herniation_piece(
     """The herniation's mesh, field and placement info (aimed at the root its zone meets)."""
     place = degenerated_placement(level, pfirrmann)
     whole = bulged_disc(level, pfirrmann, stenosis).whole
-    kw = {"kind": herniation, "zone": zone, "side": side, "whole": whole}
+    # The bulge band stands out from the disc's own (already bulging) wall.
+    kw = {
+        "kind": herniation,
+        "zone": zone,
+        "side": side,
+        "whole": whole,
+        "bulge": disc_bulge(pfirrmann, stenosis),
+    }
     hfield, info = herniation_field(place, level, **kw)
     if target is not None and "exit" in info:
         # The finding shown is a compressing one: the dome leans toward and

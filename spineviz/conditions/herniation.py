@@ -28,7 +28,7 @@ import numpy as np
 import pyvista as pv
 
 from spineviz.geometry import sdf
-from spineviz.geometry.disc import disc_fields, disc_frame
+from spineviz.geometry.disc import disc_fields, disc_frame, largest_piece
 from spineviz.geometry.frames import Placement
 from spineviz.geometry.surface import contour
 
@@ -235,4 +235,7 @@ def herniation_mesh(field: sdf.Field, info: dict, *, spacing: float) -> pv.PolyD
     box = (c[0] - half, c[0] + half, c[1] - half, c[1] + half, c[2] - 28.0, c[2] + 14.0)
     if "exit" not in info:
         box = (c[0] - half, c[0] + half, c[1] - half, c[1] + half, c[2] - 14.0, c[2] + 14.0)
+        # A bulge is one band round the disc; where it thins out toward the
+        # front and the endplates the grid leaves specks, which are dropped.
+        return largest_piece(contour(field, box, spacing=min(spacing, 0.7)))
     return contour(field, box, spacing=min(spacing, 0.7))

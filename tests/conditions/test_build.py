@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from spineviz.conditions.build import build, depends, disc_bulge, healthy
@@ -269,13 +269,34 @@ def test_sequestration_is_a_free_fragment():
     assert whole(frag.points).min() > 1.0  # no continuity with the disc
 
 
-def test_bulge_covers_more_than_a_quarter_of_the_circumference():
-    m = build(State(herniation="bulge"), detail=DETAIL)
-    frame = disc_frame(m.placement, "L4-L5")
-    q = frame.to_local(m.parts["L4-L5.herniation"].points)
+def assert_fardon_bulge(model):
+    """One closed band of disc tissue beyond the ring apophyses over > 25 % of the circumference."""
+    band = model.parts[f"{model.state.level}.herniation"]
+    assert band.n_cells > 0, "the bulge part is empty"
+    assert surface.is_valid_solid(band)
+    # Beyond the ring apophyses: outside the healthy disc's wall at this height.
+    rim = disc_fields(model.placement, model.state.level, bulge=0.0).whole
+    assert np.median(rim(band.points)) > 0.0
+    frame = disc_frame(model.placement, model.state.level)
+    q = frame.to_local(band.points[rim(band.points) > 0.0])
     angles = np.degrees(np.arctan2(q[:, 0], q[:, 1]))
     covered = np.unique(np.floor(angles / 5.0)).size * 5.0
-    assert covered > 90.0
+    assert covered > 90.0, covered
+
+
+# The disc already bulges with grade and stenosis: the band must stand out from that wall too.
+@pytest.mark.parametrize(
+    "findings",
+    [
+        {},
+        {"stenosis": "severe"},
+        {"pfirrmann": 4},
+        {"pfirrmann": 5, "stenosis": "severe"},
+        {"stage": "modic2"},
+    ],
+)
+def test_bulge_covers_more_than_a_quarter_of_the_circumference(findings):
+    assert_fardon_bulge(build(State(herniation="bulge", **findings), detail=DETAIL))
 
 
 # A central herniation has no side: it is tested once.
@@ -363,9 +384,14 @@ def states():
 
 
 @given(states())
+@example(State(herniation="bulge", stenosis="severe", pfirrmann=4))
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_every_state_gives_closed_well_wound_parts(state):
     m = build(state, detail=DETAIL)
+    if state.herniation == "bulge":
+        assert_fardon_bulge(m)
+    elif state.herniation != "none":
+        assert m.parts[f"{state.level}.herniation"].n_cells > 0
     for name, mesh in m.parts.items():
         if mesh.n_cells == 0:
             continue
