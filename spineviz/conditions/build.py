@@ -49,7 +49,7 @@ from .compression import (
 from .deform import ANGLES, DiscSettling, Push
 from .degeneration import GRADES, STENOSIS_BULGE, osteophyte_mesh
 from .herniation import exit_angle, herniation_field, herniation_mesh
-from .ingrowth import _merge, basivertebral_branches, ingrowth_parts, ingrowth_paths
+from .ingrowth import IngrowthPaths, _merge, basivertebral_branches, ingrowth_parts, ingrowth_paths
 from .modic import clear_caches as clear_modic_caches
 from .modic import modic_parts
 from .multifidus import MuscleVolume, fatty_split, mirrored, sample_muscle, split_fields
@@ -450,6 +450,35 @@ def c_neural(
 
 
 @functools.lru_cache(maxsize=32)
+def ingrowth_centrelines(level: str, pfirrmann: int, stenosis: str, degenerated: bool) -> IngrowthPaths:
+    """Fibre and vessel centrelines of the affected disc.
+
+    Independent of the Modic fields, so a stage step that changes only the
+    Modic type (and with it the basivertebral branches) reuses them, and the
+    bacterial overlay follows the very same vessels.
+    """
+    return ingrowth_paths(
+        degenerated_placement(level, pfirrmann),
+        level,
+        degenerated=degenerated,
+        fields=bulged_disc(level, pfirrmann, stenosis),
+    )
+
+
+@functools.lru_cache(maxsize=32)
+def disc_ingrowth(level: str, pfirrmann: int, stenosis: str, degenerated: bool) -> dict[str, pv.PolyData]:
+    """The fibres and vessels of the affected disc as tubes (world)."""
+    return ingrowth_parts(ingrowth_centrelines(level, pfirrmann, stenosis, degenerated), level)
+
+
+@functools.lru_cache(maxsize=32)
+def branches(level: str, pfirrmann: int, vertebra: str, side: str) -> pv.PolyData:
+    """The basivertebral branches of one vertebra toward the disc (next to a Modic zone)."""
+    place = degenerated_placement(level, pfirrmann)
+    return basivertebral_branches(place.shapes[vertebra], place.frames[vertebra], side=side, count=14)
+
+
+@functools.lru_cache(maxsize=32)
 def c_ingrowth(
     levels: Levels,
     detail: str,
@@ -465,17 +494,12 @@ def c_ingrowth(
         return Piece()
     place = degenerated_placement(level, pfirrmann)
     degenerated = pfirrmann >= 3 or modic != "0"
-    paths = ingrowth_paths(
-        place, level, degenerated=degenerated, fields=bulged_disc(level, pfirrmann, stenosis)
-    )
-    parts: Parts = dict(ingrowth_parts(paths, level))
+    parts: Parts = dict(disc_ingrowth(level, pfirrmann, stenosis, degenerated))
     state = State(level=level, modic=modic, modic_endplates=endplates)
     for v in state.modic_vertebrae:
         if v in levels.vertebrae and not place.shapes[v].sacral:
             side = "inferior" if v == state.upper else "superior"
-            parts[f"{v}.basivertebral.branches"] = basivertebral_branches(
-                place.shapes[v], place.frames[v], side=side, count=14
-            )
+            parts[f"{v}.basivertebral.branches"] = branches(level, pfirrmann, v, side)
     return Piece(parts)
 
 
@@ -499,7 +523,7 @@ def c_theory(
         return Piece({f"{level}.theory.microfractures": microfractures(place, level)})
     if theory == "bacterial":
         # Along the new vessels that grow into a degenerated disc: their way in.
-        paths = ingrowth_paths(place, level, degenerated=True, fields=bulged_disc(level, pfirrmann, stenosis))
+        paths = ingrowth_centrelines(level, pfirrmann, stenosis, True)
         return Piece({f"{level}.theory.bacteria": particles(paths.vessels, radius=0.35, every=2.0, seed=7)})
     # autoimmune: cells gather around nucleus material that has come out.
     mesh = pv.PolyData()
@@ -688,6 +712,16 @@ def clear_components() -> None:
     _build.cache_clear()
     for component, _ in COMPONENTS.values():
         component.cache_clear()
-    for cached in (bulged_disc, settling, herniation_piece, degenerated_placement, fat_split, muscle_volume):
+    for cached in (
+        bulged_disc,
+        settling,
+        herniation_piece,
+        degenerated_placement,
+        fat_split,
+        muscle_volume,
+        ingrowth_centrelines,
+        disc_ingrowth,
+        branches,
+    ):
         cached.cache_clear()
     clear_modic_caches()

@@ -17,7 +17,7 @@ import pyvista as pv
 
 from spineviz.geometry.disc import disc_fields, disc_frame
 from spineviz.geometry.frames import Frame, Placement
-from spineviz.geometry.tubes import sweep
+from spineviz.geometry.tubes import sweep_many
 from spineviz.geometry.vertebra import VertebraShape, endplate_z
 
 FIBRE_RADIUS = 0.18
@@ -39,14 +39,32 @@ class Ray:
         return np.array([r * np.sin(a), r * np.cos(a), z])
 
 
+RAY_STEPS = np.linspace(0.0, 60.0, 601)
+"""Distances from the disc centre (mm) at which a ray samples the disc's fields."""
+
+
+def annulus_rays(fields, frame: Frame, angles) -> list[Ray]:
+    """Where the nucleus border and the outer wall lie along each direction.
+
+    All rays are sampled in one evaluation of each field (the fields cost
+    per call far more than per point).
+    """
+    a = np.radians(np.asarray(angles, float))
+    r = RAY_STEPS
+    local = r[None, :, None] * np.stack([np.sin(a), np.cos(a), np.zeros_like(a)], axis=1)[:, None, :]
+    pts = frame.to_world(local.reshape(-1, 3))
+    nucleus = (fields.nucleus(pts) < 0).reshape(len(a), len(r))
+    whole = (fields.whole(pts) < 0).reshape(len(a), len(r))
+    last = len(r) - 1
+    # The farthest sample inside (the first from the far end).
+    inner = np.where(nucleus.any(axis=1), r[last - np.argmax(nucleus[:, ::-1], axis=1)], r[0])
+    outer = r[last - np.argmax(whole[:, ::-1], axis=1)]
+    return [Ray(float(g), float(i), float(o)) for g, i, o in zip(angles, inner, outer, strict=True)]
+
+
 def annulus_ray(fields, frame: Frame, angle: float) -> Ray:
     """Where the nucleus border and the outer wall lie along one direction."""
-    a = np.radians(angle)
-    r = np.linspace(0.0, 60.0, 601)
-    pts = frame.to_world(r[:, None] * np.array([np.sin(a), np.cos(a), 0.0]))
-    inner = r[np.nonzero(fields.nucleus(pts) < 0)[0].max()] if np.any(fields.nucleus(pts) < 0) else r[0]
-    outer = r[np.nonzero(fields.whole(pts) < 0)[0].max()]
-    return Ray(angle, float(inner), float(outer))
+    return annulus_rays(fields, frame, [angle])[0]
 
 
 def fibre_depth(fields, frame: Frame, points: np.ndarray) -> np.ndarray:
@@ -57,22 +75,26 @@ def fibre_depth(fields, frame: Frame, points: np.ndarray) -> np.ndarray:
     q = frame.to_local(points)
     angles = np.degrees(np.arctan2(q[:, 0], q[:, 1]))
     r = np.hypot(q[:, 0], q[:, 1])
-    out = np.empty(len(q))
-    for i, (a, ri) in enumerate(zip(angles, r, strict=True)):
-        ray = annulus_ray(fields, frame, float(a))
-        out[i] = (ray.outer - ri) / max(ray.outer - ray.inner, 1e-6)
-    return out
+    rays = annulus_rays(fields, frame, angles)
+    outer = np.array([ray.outer for ray in rays])
+    inner = np.array([ray.inner for ray in rays])
+    return (outer - r) / np.maximum(outer - inner, 1e-6)
 
 
-def _paths(rays: list[Ray], depths: np.ndarray, heights: np.ndarray, rng) -> list[np.ndarray]:
-    paths = []
-    for ray, depth, z in zip(rays, depths, heights, strict=True):
-        n = 5
-        ts = np.linspace(-0.12, depth, n)  # start just outside the wall
-        wobble = rng.normal(0.0, 0.35, (n, 3)) * np.r_[0.0, [1.0] * (n - 1)][:, None]
-        pts = np.array([ray.point(t, z + 0.6 * np.sin(3 * t + ray.angle)) for t in ts]) + wobble * [1, 1, 0.5]
-        paths.append(pts)
-    return paths
+def _paths(rays: list[Ray], depths: np.ndarray, heights: np.ndarray, rng) -> np.ndarray:
+    """Centrelines ``(n, 5, 3)`` (disc frame) from just outside the wall to each depth."""
+    n = 5
+    # One draw for all rays: the same numbers, in the same order, as one per ray.
+    wobble = rng.normal(0.0, 0.35, (len(rays), n, 3)) * np.r_[0.0, [1.0] * (n - 1)][None, :, None]
+    ts = np.linspace(-0.12, depths, n, axis=1)  # start just outside the wall
+    angle = np.array([ray.angle for ray in rays])[:, None]
+    inner = np.array([ray.inner for ray in rays])[:, None]
+    outer = np.array([ray.outer for ray in rays])[:, None]
+    a = np.radians(angle)
+    r = outer - ts * (outer - inner)
+    z = np.asarray(heights, float)[:, None] + 0.6 * np.sin(3 * ts + angle)
+    pts = np.stack([r * np.sin(a), r * np.cos(a), z], axis=2)
+    return pts + wobble * [1, 1, 0.5]
 
 
 def _merge(meshes: list[pv.PolyData]) -> pv.PolyData:
@@ -121,17 +143,18 @@ def ingrowth_paths(
     # Mostly at the back: directions crowd around 0° (posterior).
     n_f = 26 if degenerated else 16
     angles = np.clip(rng.normal(0.0, 55.0, n_f), -150, 150)
-    rays = [annulus_ray(fields, frame, a) for a in angles]
+    rays = annulus_rays(fields, frame, angles)
     upper, lower = disc.split("-")
     height = place.discs[disc].posterior_height
     heights = rng.uniform(-0.3, 0.3, n_f) * height
     # Degenerated: inner annulus and into the nucleus; healthy: the outer third only.
     depths = rng.uniform(0.45, 1.25, n_f) if degenerated else rng.uniform(0.08, 0.3, n_f)
-    fibre_paths = [frame.to_world(p) for p in _paths(rays, depths, heights, rng)]
+    fibre_paths = list(frame.to_world(_paths(rays, depths, heights, rng).reshape(-1, 3)).reshape(-1, 5, 3))
     n_v = 12 if degenerated else 5
     vrays = rays[:n_v]
     vdepth = depths[:n_v] * (0.9 if degenerated else 0.5)
-    vessel_paths = [frame.to_world(p) for p in _paths(vrays, vdepth, heights[:n_v] + 0.8, rng)]
+    vessels = _paths(vrays, vdepth, heights[:n_v] + 0.8, rng)
+    vessel_paths = list(frame.to_world(vessels.reshape(-1, 3)).reshape(-1, 5, 3))
     if degenerated:
         # New fibres and vessels also cross the endplates into the disc.
         for v, side, sign in ((upper, "inferior", -1.0), (lower, "superior", 1.0)):
@@ -157,7 +180,7 @@ def ingrowth_parts(paths: IngrowthPaths, disc: str) -> dict[str, pv.PolyData]:
         ("fibres", paths.fibres, FIBRE_RADIUS),
         ("vessels", paths.vessels, VESSEL_RADIUS),
     ):
-        mesh = _merge([sweep(p, radius, n_along=16, n_around=6) for p in lines])
+        mesh = sweep_many(lines, radius, n_along=16, n_around=6)
         mesh.field_data["max_depth"] = np.array([paths.max_depth])
         mesh.field_data["degenerated"] = np.array([int(paths.degenerated)])
         meshes[f"{disc}.{name}"] = mesh
@@ -173,14 +196,12 @@ def basivertebral_branches(shape: VertebraShape, frame: Frame, *, side: str, cou
     """
     rng = np.random.default_rng(11 + count)
     start = np.array([0.0, shape.half_depth - 2.0, 0.0])
-    tubes = []
+    lines = []
     for _ in range(count):
         x = rng.uniform(-0.75, 0.75) * shape.half_width
         y = rng.uniform(-0.7, 0.5) * shape.half_depth
         ez = float(endplate_z(shape, side, np.array(x), np.array(y)))
         end_z = ez - 2.2 if side == "superior" else ez + 2.2
         mid = (start + np.array([x, y, end_z])) / 2 + [rng.normal(0, 1.5), 0.0, 0.0]
-        tubes.append(
-            sweep(frame.to_world(np.array([start, mid, [x, y, end_z]])), 0.2, n_along=14, n_around=6)
-        )
-    return _merge(tubes)
+        lines.append(frame.to_world(np.array([start, mid, [x, y, end_z]])))
+    return sweep_many(lines, 0.2, n_along=14, n_around=6)
