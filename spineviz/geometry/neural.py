@@ -81,9 +81,9 @@ def _first_exit(field_line, start: float, stop: float, *, samples: int = 64) -> 
     """Where a field first changes sign along a line (``start`` inside).
 
     ``field_line`` maps an array of line parameters to field values.  One
-    call on evenly spread samples brackets the first crossing, a few
-    bisection steps narrow it to 1e-3 of a sample step: far fewer calls of
-    a costly field than bisecting the whole line.
+    call on evenly spread samples brackets the first crossing, and two
+    calls on 31 points inside the bracket narrow it to 1e-3 of a sample
+    step (ten bisection steps, two calls of a costly field instead of ten).
     """
     ts = np.linspace(start, stop, samples)
     outside = np.asarray(field_line(ts)) >= 0
@@ -93,12 +93,11 @@ def _first_exit(field_line, start: float, stop: float, *, samples: int = 64) -> 
     if k == 0:
         return float(start)
     lo, hi = ts[k - 1], ts[k]
-    for _ in range(10):
-        mid = (lo + hi) / 2
-        if field_line(np.array([mid]))[0] < 0:
-            lo = mid
-        else:
-            hi = mid
+    for _ in range(2):
+        inner = lo + (hi - lo) * np.arange(1, 32) / 32
+        out = np.asarray(field_line(inner)) >= 0
+        j = int(np.argmax(out)) if out.any() else 31
+        lo, hi = (inner[j - 1] if j > 0 else lo), (inner[j] if j < 31 else hi)
     return float((lo + hi) / 2)
 
 

@@ -359,13 +359,19 @@ LEVELS = 3
 
 def _sample(field: Field, lo: np.ndarray, n_fine: np.ndarray, spacing: np.ndarray, surfaces, levels: int):
     """:func:`sample` on ``n_fine + 1`` points per axis (``n_fine`` divisible by ``BLOCK**levels``)."""
+    return _sample_levels(field, lo, n_fine, spacing, surfaces, levels)[0]
+
+
+def _sample_levels(field: Field, lo, n_fine, spacing, surfaces, levels: int):
+    """:func:`_sample` and which of its points hold exact values (the others only their sign)."""
     n_cells = n_fine // BLOCK
     step = spacing * BLOCK
     coarse_shape = tuple(n_cells[::-1] + 1)
     if levels > 1:
-        coarse = _sample(field, lo, n_cells, step, surfaces, levels - 1)
+        coarse, exact = _sample_levels(field, lo, n_cells, step, surfaces, levels - 1)
     else:
         coarse = field(grid_points(coarse_shape, lo, step)).reshape(coarse_shape).astype(np.float32)
+        exact = np.ones(coarse_shape, bool)
 
     threshold = LIPSCHITZ * float(np.linalg.norm(step))
     fine_shape = tuple(n_fine[::-1] + 1)
@@ -392,10 +398,14 @@ def _sample(field: Field, lo: np.ndarray, n_fine: np.ndarray, spacing: np.ndarra
     mask[1:] |= mask[:-1].copy()
     mask[:, 1:] |= mask[:, :-1].copy()
     mask[:, :, 1:] |= mask[:, :, :-1].copy()
-    k, j, i = np.nonzero(mask)
+    fine_exact = np.zeros(fine_shape, bool)
+    fine_exact[::BLOCK, ::BLOCK, ::BLOCK] = exact
+    # The coarse level's exact points keep their values: one in eight of a
+    # band's points is not evaluated twice.
+    k, j, i = np.nonzero(mask & ~fine_exact)
     pts = np.c_[lo[0] + i * spacing[0], lo[1] + j * spacing[1], lo[2] + k * spacing[2]]
     values[k, j, i] = field(pts)
-    return values
+    return values, fine_exact | mask
 
 
 def _corners(values: np.ndarray, n_cells):
