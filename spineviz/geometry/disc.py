@@ -501,7 +501,8 @@ def _outline_radius(field2d, phi: np.ndarray, r_max: float = 60.0) -> np.ndarray
     lo = np.zeros_like(phi)
     hi = np.full_like(phi, r_max)
     c, s = np.cos(phi), np.sin(phi)
-    for _ in range(40):
+    # 26 halvings of 60 mm: within 1e-6 mm.
+    for _ in range(26):
         mid = (lo + hi) / 2
         inside = field2d(mid * c, mid * s) < 0
         lo = np.where(inside, mid, lo)
