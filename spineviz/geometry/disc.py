@@ -48,7 +48,7 @@ from .dimensions import VERTEBRAE, recipe, value
 from .frames import Frame, Placement
 from .part_cache import PartCache, kept_table, placement_key
 from .sdf import rotation_x
-from .surface import LIPSCHITZ, contour
+from .surface import BLOCK, LEVELS, LIPSCHITZ, contour_volume, sample
 from .tubes import disk_grid, grid_slab
 from .vertebra import endplate_rim_z, endplate_z, outline_field
 
@@ -194,6 +194,9 @@ class DiscFields:
     """``halves(part, half)``: the annulus' or nucleus' field cut at mid-height,
     keeping the ``"superior"`` or ``"inferior"`` half (the framing half discs),
     sharing one evaluation of the disc's columns with the cut."""
+    both: object = dataclasses.field(default=None, repr=False, compare=False)
+    """``both(half)``: ``points -> (annulus, nucleus)`` values from one
+    evaluation (``half`` None for the whole disc, else as in ``halves``)."""
 
 
 def disc_fields(
@@ -367,7 +370,21 @@ def _disc_fields(place, disc, bulge, nucleus_scale, nucleus_blur, fissures) -> D
 
         return halved
 
-    return DiscFields(whole, annulus, nucleus, cart_sup, cart_inf, halves)
+    def both(half):
+        def values(p):
+            c = columns(p)
+            w = whole_of(c)
+            nuc = nucleus_of(p, c, w)
+            ann = np.maximum.reduce([w, -nuc, -sup_of(c[0]), -inf_of(c[1])])
+            if half is None:
+                return ann, nuc
+            keep_upper = (c[3] - c[2]) / 2
+            cut = -keep_upper if half == "superior" else keep_upper
+            return np.maximum(ann, cut), np.maximum(nuc, cut)
+
+        return values
+
+    return DiscFields(whole, annulus, nucleus, cart_sup, cart_inf, halves, both)
 
 
 def _nucleus_scale(place: Placement, disc: str, whole: sdf.Field, nucleus_scale: float) -> float:
@@ -554,7 +571,7 @@ def disc_parts(
         fields = {f"{disc}.annulus": f.annulus, f"{disc}.nucleus": f.nucleus}
     else:
         fields = {f"{disc}.{part}": f.halves(part, half) for part in ("annulus", "nucleus")}
-    meshes = {name: contour(field, bounds, spacing=spacing) for name, field in fields.items()}
+    meshes = _contour_both(f.both(half), fields, bounds, spacing)
     if fissures:
         # A tear grazing the nucleus' rounded rim can leave a crumb of a few
         # triangles of annulus; it is no anatomy.
@@ -569,6 +586,53 @@ def disc_parts(
         meshes[name] = cartilage_mesh(place, disc, side)
         fields[name] = f.cartilage_superior if side == "superior" else f.cartilage_inferior
     return meshes, fields
+
+
+def _contour_both(both, fields: dict, bounds, spacing: float) -> dict[str, pv.PolyData]:
+    """Annulus and nucleus contoured (as :func:`.surface.contour` would) from shared evaluations.
+
+    The two surfaces meet along the nucleus' boundary and every evaluation
+    of the disc gives both values: the nucleus' values found while sampling
+    the annulus are kept by grid point and reused, so its own sample
+    evaluates the disc again only where the annulus' band did not reach.
+    """
+    (a_name, a_field), (n_name, n_field) = fields.items()
+    step = np.full(3, float(spacing))
+    lo = np.asarray(bounds[0::2], float) - 2 * step
+    hi = np.asarray(bounds[1::2], float) + 2 * step
+    # The sample grows its grid to whole coarsest cells (see surface.sample).
+    unit = BLOCK**LEVELS
+    shape = tuple((np.maximum(np.ceil((hi - lo) / (step * unit)).astype(int), 1) * unit + 1)[::-1])
+    kept = np.zeros(shape)
+    known = np.zeros(shape, bool)
+
+    def index(p):
+        i = np.rint((p - lo) / step).astype(int)
+        return i[:, 2], i[:, 1], i[:, 0]
+
+    def annulus(p):
+        a, n = both(p)
+        at = index(p)
+        kept[at] = n
+        known[at] = True
+        return a
+
+    def nucleus(p):
+        at = index(p)
+        hit = known[at]
+        out = kept[at]
+        if not hit.all():
+            out[~hit] = both(p[~hit])[1]
+        return out
+
+    def own(values, _origin, _spacing):
+        return [values]
+
+    meshes = {}
+    for name, sampled, field in ((a_name, annulus, a_field), (n_name, nucleus, n_field)):
+        vol = sample(sampled, lo, hi, step, surfaces=own)
+        meshes[name] = contour_volume(vol, lo, step, field=field)
+    return meshes
 
 
 _DISCS = PartCache()
