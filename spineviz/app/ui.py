@@ -48,8 +48,10 @@ CSS = """
 @media (max-width: 600px) {
   .sv-views { flex-direction: column; }
   .sv-panel { flex: 0 0 45%; border-left: none; border-top: 1px solid #ddd; }
-  .v-btn, .v-selection-control { min-height: 44px; min-width: 44px; }
-  .v-slider .v-input__control { min-height: 44px; }
+  .v-btn { min-height: 44px; min-width: 44px; }
+  /* Vuetify's compact density sets these heights itself: a finger needs 44 px. */
+  .v-selection-control { min-height: 44px !important; }
+  .v-slider .v-input__control { min-height: 44px !important; }
   /* The bottom sheet sits on the screen's bottom edge (Vuetify offsets it by the app bar). */
   .v-navigation-drawer--bottom { top: auto !important; bottom: 0 !important; }
   .v-field { min-height: 48px; }

@@ -129,6 +129,9 @@ def test_phone_layout(served, browser):
     assert abs(sheet["y"] + sheet["height"] - 844) < 2
     box = field(page, "modic").locator(".v-field").bounding_box()
     assert box["height"] >= 44
+    for control in ("#field-stage", "#field-pfirrmann", "#field-ingrowth", "#labels", "#compare"):
+        box = page.locator(f".v-input:has({control}) .v-input__control").bounding_box()
+        assert box["height"] >= 44, control
     # Closing it gives the whole view back, drawn at its own size (not a stretched old image).
     page.locator(".v-app-bar-nav-icon").click()
     expect(field(page, "modic")).not_to_be_in_viewport()
