@@ -46,7 +46,7 @@ from .compression import (
     target_structure,
     thickened_flavum,
 )
-from .deform import ANGLES, DiscSettling, Push
+from .deform import ANGLES, Deformation, DiscSettling, Push
 from .degeneration import GRADES, STENOSIS_BULGE, osteophyte_mesh
 from .herniation import exit_angle, herniation_field, herniation_mesh
 from .ingrowth import IngrowthPaths, _merge, basivertebral_branches, ingrowth_parts, ingrowth_paths
@@ -147,7 +147,31 @@ def above(name: str, level: str) -> bool:
 
 def moved_mesh(mesh: pv.PolyData, move: Frame) -> pv.PolyData:
     """A rigidly moved copy (field data kept)."""
-    return mesh.transform(move.matrix, inplace=False)
+    if mesh.point_data.keys():
+        # Vectors and normals turn with the mesh: VTK's transform knows which.
+        return mesh.transform(move.matrix, inplace=False)
+    out = mesh.copy()
+    # Computed in double and stored as the mesh stores its points, as VTK does.
+    out.points = move.to_world(np.asarray(mesh.points, float)).astype(mesh.points.dtype)
+    return out
+
+
+def deformed(d: Deformation, meshes: Mapping[str, pv.PolyData]) -> dict[str, pv.PolyData]:
+    """Deformed copies of many meshes (field data kept), as ``d.mesh`` gives one by one.
+
+    The map is pointwise, so all points go through it in one call: its
+    set-up (the endplates' columns, the outlines) is paid once, not per mesh.
+    """
+    if not meshes:
+        return {}
+    moved = d.forward(np.concatenate([np.asarray(m.points, float) for m in meshes.values()]))
+    ends = np.cumsum([m.n_points for m in meshes.values()])
+    out = {}
+    for (name, mesh), stop in zip(meshes.items(), ends, strict=True):
+        copy = mesh.copy()
+        copy.points = moved[stop - mesh.n_points : stop]
+        out[name] = copy
+    return out
 
 
 def moved_field(f: sdf.Field, move: Frame) -> sdf.Field:
@@ -205,9 +229,16 @@ def settling(level: str, pfirrmann: int, stenosis: str) -> DiscSettling | None:
     bulge = disc_bulge(pfirrmann, stenosis)
     if grade.height == 1.0 and bulge == 0.0 and grade.nucleus_scale == 1.0:
         return None
-    return DiscSettling(
-        placement(), level, motion(level, pfirrmann), bulge, float(np.sqrt(grade.nucleus_scale))
-    )
+    d = DiscSettling(placement(), level, motion(level, pfirrmann), bulge, float(np.sqrt(grade.nucleus_scale)))
+    # The healthy disc's radii are the same for every grade and bulge.
+    d.__dict__["radii"] = healthy_radii(level)
+    return d
+
+
+@functools.lru_cache(maxsize=8)
+def healthy_radii(level: str) -> tuple[np.ndarray, np.ndarray]:
+    """Mid-plane radii of the healthy disc's wall and nucleus (:attr:`DiscSettling.radii`)."""
+    return DiscSettling(placement(), level, Frame(np.eye(3), np.zeros(3))).radii
 
 
 @functools.lru_cache(maxsize=8)
@@ -229,12 +260,19 @@ def settled_roots(levels: Levels, level: str, pfirrmann: int, stenosis: str) -> 
     }
 
 
+@functools.cache
+def unit_sphere() -> pv.PolyData:
+    """The sphere every fissure blade is scaled from (shared, never mutated)."""
+    return pv.Sphere(radius=1.0, theta_resolution=18, phi_resolution=12)
+
+
 def fissure_blades(d: DiscSettling, fissures) -> tuple[pv.PolyData, sdf.Field]:
     """Radial tears filled with nucleus tissue, in the healthy disc frame then settled."""
     frame = disc_frame(d.place, d.level)
     wall, nucleus = d.radii
     height = d.place.discs[d.level].middle_height
-    meshes, fields = [], []
+    unit = unit_sphere()
+    points, fields = [], []
     for angle, depth in fissures:
         a = np.radians(angle)
         rn = float(np.interp(a, ANGLES, nucleus)) * d.nucleus_factor
@@ -244,12 +282,15 @@ def fissure_blades(d: DiscSettling, fissures) -> tuple[pv.PolyData, sdf.Field]:
         centre = np.array([0.0, NUCLEUS_SHIFT, 0.0]) + direction * (r0 + r1) / 2
         radii = np.array([(r1 - r0) / 2, 0.7, 0.3 * height])
         axes = np.c_[direction, np.cross([0.0, 0.0, 1.0], direction), [0.0, 0.0, 1.0]]
-        unit = pv.Sphere(radius=1.0, theta_resolution=18, phi_resolution=12)
-        local = (unit.points * radii) @ axes.T + centre
-        meshes.append(pv.PolyData(frame.to_world(local), unit.faces))
+        points.append(frame.to_world((unit.points * radii) @ axes.T + centre))
         world_rot = Frame(frame.rotation @ axes, frame.to_world(centre[None])[0])
         fields.append(lambda p, f=world_rot, r=radii: sdf.ellipsoid(f.to_local(p), (0.0, 0.0, 0.0), r))
-    mesh = d.mesh(_merge(meshes)) if meshes else pv.PolyData()
+    mesh = pv.PolyData()
+    if points:
+        # Copies of one sphere: its triangles repeated, shifted per copy.
+        tri = unit.regular_faces
+        tris = np.concatenate([tri + k * unit.n_points for k in range(len(points))])
+        mesh = d.mesh(pv.PolyData.from_regular_faces(np.concatenate(points), tris))
     field = d.field(lambda p: np.minimum.reduce([f(p) for f in fields]))
     return mesh, field
 
@@ -276,9 +317,10 @@ def c_settle(levels: Levels, detail: str, level: str, pfirrmann: int, stenosis: 
     for n, m in base.parts.items():
         f = base.fields.get(n)
         if soft(n) or n in own:
-            parts[n], fields[n] = d.mesh(m), d.field(f)
+            parts[n], fields[n] = m, d.field(f)
         elif grade.height != 1.0 and (above(n, level) or n == f"{level}.cartilage.superior"):
             parts[n], fields[n] = moved_mesh(m, move), moved_field(f, move)
+    parts.update(deformed(d, {n: m for n, m in parts.items() if soft(n) or n in own}))
     if grade.fissures:
         blades, bfield = fissure_blades(d, grade.fissures)
         nucleus, nfield = parts[own[1]], fields[own[1]]
@@ -556,10 +598,11 @@ def c_fat(levels: Levels, detail: str, level: str, pfirrmann: int, stenosis: str
         name = f"multifidus.{s}"
         muscle, fat, mfield, ffield = fat_split(levels, detail, s, grade)
         if d is not None:
-            muscle, fat = d.mesh(muscle), d.mesh(fat)
             mfield, ffield = d.field(mfield), d.field(ffield)
         parts[name], fields[name] = muscle, mfield
         parts[f"{name}.fat"], fields[f"{name}.fat"] = fat, ffield
+    if d is not None:
+        parts.update(deformed(d, parts))
     return Piece(parts, fields)
 
 
@@ -722,6 +765,8 @@ def clear_components() -> None:
         ingrowth_centrelines,
         disc_ingrowth,
         branches,
+        healthy_radii,
+        unit_sphere,
     ):
         cached.cache_clear()
     clear_modic_caches()

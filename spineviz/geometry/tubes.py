@@ -425,8 +425,7 @@ def _closed_tubes(rings: np.ndarray, tips: np.ndarray) -> pv.PolyData:
         np.where((vol > 0)[:, None, None], tri[None], tri[None, :, ::-1])
         + (np.arange(n_t) * per)[:, None, None]
     )
-    faces = np.concatenate([np.full((tris.shape[0] * tris.shape[1], 1), 3), tris.reshape(-1, 3)], axis=1)
-    return pv.PolyData(pts.reshape(-1, 3), faces.ravel())
+    return pv.PolyData.from_regular_faces(pts.reshape(-1, 3), tris.reshape(-1, 3))
 
 
 # ---------------------------------------------------------------------------
