@@ -33,7 +33,7 @@ def test_tubes_swept_together_are_the_tubes_swept_one_by_one():
 def test_rays_cast_together_find_the_walls_of_rays_cast_alone():
     place = placement()
     fields, frame = disc_fields(place, "L4-L5"), disc_frame(place, "L4-L5")
-    angles = [-150.0, -40.0, 0.0, 35.0, 90.0, 180.0]
+    angles = np.arange(-180.0, 180.0, 7.5)
     for ray, angle in zip(annulus_rays(fields, frame, angles), angles, strict=True):
         r = np.linspace(0.0, 60.0, 601)
         a = np.radians(angle)
