@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pyvista as pv
 from vtkmodules.util.numpy_support import numpy_to_vtk
@@ -359,10 +361,10 @@ LEVELS = 3
 
 def _sample(field: Field, lo: np.ndarray, n_fine: np.ndarray, spacing: np.ndarray, surfaces, levels: int):
     """:func:`sample` on ``n_fine + 1`` points per axis (``n_fine`` divisible by ``BLOCK**levels``)."""
-    return _sample_levels(field, lo, n_fine, spacing, surfaces, levels)[0]
+    return _sample_levels(field, lo, n_fine, spacing, surfaces, levels, finest=True)[0]
 
 
-def _sample_levels(field: Field, lo, n_fine, spacing, surfaces, levels: int):
+def _sample_levels(field: Field, lo, n_fine, spacing, surfaces, levels: int, *, finest: bool = False):
     """:func:`_sample` and which of its points hold exact values (the others only their sign)."""
     n_cells = n_fine // BLOCK
     step = spacing * BLOCK
@@ -382,8 +384,9 @@ def _sample_levels(field: Field, lo, n_fine, spacing, surfaces, levels: int):
         values = np.ascontiguousarray(values[: fine_shape[0], : fine_shape[1], : fine_shape[2]])
     else:
         near = np.zeros(tuple(n_cells[::-1]), bool)
-        for part in surfaces(coarse, lo, step):
-            near |= _cells_that_can_hold_zero(np.broadcast_to(part, coarse_shape), n_cells, threshold)
+        parts = [np.broadcast_to(part, coarse_shape) for part in surfaces(coarse, lo, step)]
+        for part in parts:
+            near |= _cells_that_can_hold_zero(part, n_cells, threshold)
         # A cell that holds no surface has one sign throughout; its new points
         # take that sign with its largest corner magnitude, so that the next
         # level does not mistake them for points near a surface.
@@ -402,10 +405,69 @@ def _sample_levels(field: Field, lo, n_fine, spacing, surfaces, levels: int):
     fine_exact[::BLOCK, ::BLOCK, ::BLOCK] = exact
     # The coarse level's exact points keep their values: one in eight of a
     # band's points is not evaluated twice.
-    k, j, i = np.nonzero(mask & ~fine_exact)
+    todo = mask & ~fine_exact
+    if finest and surfaces is not None:
+        _skip_sure_points(todo, values, coarse, exact, parts, spacing)
+    k, j, i = np.nonzero(todo)
     pts = np.c_[lo[0] + i * spacing[0], lo[1] + j * spacing[1], lo[2] + k * spacing[2]]
     values[k, j, i] = field(pts)
     return values, fine_exact | mask
+
+
+def _skip_sure_points(todo, values, coarse, exact, parts, spacing) -> None:
+    """Drop from ``todo`` the finest points that no surface's grid edge can cross.
+
+    A new point of the finest grid lies half a coarse step from 2, 4 or 8
+    exact coarse points; each bounds every surface's value there (slope at
+    most :data:`LIPSCHITZ`).  A point that ends a grid edge crossing a
+    surface has that surface's value within the edge's length times the
+    slope, so a point whose bounds put every surface further, and the
+    field's own sign beyond doubt, is never used for its value: it gets that
+    sign with a magnitude at least the field's (as far from zero as the
+    coarse levels' fill), which keeps every surface's sign wherever the
+    surface is a maximum or minimum of the field and other fields.  Points
+    beside corners of both signs, or beside inexact corners, are evaluated.
+    """
+    k, j, i = np.nonzero(todo)
+    odd = np.stack([k % 2, j % 2, i % 2])
+    kind = odd[0] * 4 + odd[1] * 2 + odd[2]
+    reach = LIPSCHITZ * float(np.max(spacing))
+    need = kind == 0
+    fill = np.zeros(len(k))
+    steps = np.asarray(spacing, float)[::-1]  # (z, y, x) like the indices
+    for c in range(1, 8):
+        sel = np.flatnonzero(kind == c)
+        if sel.size == 0:
+            continue
+        axes = [(c >> (2 - a)) & 1 for a in range(3)]
+        slack = LIPSCHITZ * float(np.sqrt(sum(steps[a] ** 2 for a in range(3) if axes[a])))
+        at = (k[sel], j[sel], i[sel])
+        sure = np.ones(sel.size, bool)
+        best = np.full(sel.size, -np.inf)
+        lower = [np.full(sel.size, -np.inf) for _ in parts]
+        negative = [np.zeros(sel.size, bool) for _ in parts]
+        positive = [np.zeros(sel.size, bool) for _ in parts]
+        for offset in itertools.product(*[(-1, 1) if axes[a] else (0,) for a in range(3)]):
+            corner = tuple((at[a] + offset[a]) // 2 for a in range(3))
+            known = exact[corner]
+            sure &= known
+            w = coarse[corner].astype(float)
+            margin = np.where(known, np.abs(w) - slack, -np.inf)
+            better = margin > best
+            best = np.where(better, margin, best)
+            fill[sel] = np.where(better, np.copysign(np.abs(w) + slack, w), fill[sel])
+            for n, part in enumerate(parts):
+                v = part[corner]
+                lower[n] = np.maximum(lower[n], np.where(known, np.abs(v) - slack, -np.inf))
+                negative[n] |= v < 0
+                positive[n] |= v >= 0
+        needed = ~sure | (best <= 0)
+        for n in range(len(parts)):
+            needed |= (lower[n] <= reach) | (negative[n] & positive[n])
+        need[sel] = needed
+    skip = ~need
+    values[k[skip], j[skip], i[skip]] = fill[skip]
+    todo[k[skip], j[skip], i[skip]] = False
 
 
 def _corners(values: np.ndarray, n_cells):
