@@ -39,15 +39,23 @@ def particles(paths, *, radius: float, every: float, seed: int) -> pv.PolyData:
     particles sit inside the vessels.
     """
     rng = np.random.default_rng(seed)
-    spheres = []
+    centres, radii = [], []
     for ctrl in paths:
         path = spline(ctrl, n=16)
         seg = np.linalg.norm(np.diff(path, axis=0), axis=1)
         arc = np.r_[0.0, np.cumsum(seg)]
         for s in np.arange(every / 2, arc[-1], every):
-            c = np.array([np.interp(s, arc, path[:, k]) for k in range(3)]) + rng.normal(0, 0.04, 3)
-            spheres.append(pv.Icosphere(radius=radius * rng.uniform(0.8, 1.2), center=c, nsub=1))
-    return _merge(spheres)
+            centres.append(
+                np.array([np.interp(s, arc, path[:, k]) for k in range(3)]) + rng.normal(0, 0.04, 3)
+            )
+            radii.append(radius * rng.uniform(0.8, 1.2))
+    if not centres:
+        return pv.PolyData()
+    # Copies of one small icosphere placed with numpy (one pyvista sphere each cost ~0.5 ms).
+    unit = pv.Icosphere(radius=1.0, center=(0.0, 0.0, 0.0), nsub=1)
+    pts = unit.points[None] * np.asarray(radii)[:, None, None] + np.asarray(centres)[:, None, :]
+    tris = unit.regular_faces[None] + (np.arange(len(centres)) * unit.n_points)[:, None, None]
+    return pv.PolyData.from_regular_faces(pts.reshape(-1, 3), tris.reshape(-1, 3))
 
 
 def immune_cells(
