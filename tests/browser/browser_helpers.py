@@ -115,5 +115,7 @@ def drag(page, start, end, *, steps: int = 8) -> None:
 
 def slider_point(page, selector: str, fraction: float) -> tuple[float, float]:
     """A point on a slider's track, ``fraction`` of the way from its start."""
-    box = page.locator(f".v-input:has({selector}) .v-slider-track").bounding_box()
+    track = page.locator(f".v-input:has({selector}) .v-slider-track")
+    track.scroll_into_view_if_needed()
+    box = track.bounding_box()
     return box["x"] + fraction * box["width"], box["y"] + box["height"] / 2

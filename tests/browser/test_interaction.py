@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 from browser_helpers import (
     changed_mask,
+    choose,
     drag,
     drawn_box,
     drawn_fraction,
@@ -245,3 +246,36 @@ def test_cut_position_moves_while_dragged(served, page):
     page.mouse.move(*slider_point(page, "#clip-offset", 0.95), steps=5)
     wait_changed(page, quarter)
     page.mouse.up()
+
+
+def _changed_where(after: np.ndarray, before: np.ndarray) -> tuple[float, float]:
+    """Median position of the changed pixels as fractions (across, down) of the segment's box before."""
+    left, top, right, bottom = drawn_box(before)
+    rows, cols = np.nonzero(changed_mask(after, before))
+    assert len(rows) > 0.002 * before.shape[0] * before.shape[1], "too little changed"
+    return (np.median(cols) - left) / (right - left), (np.median(rows) - top) / (bottom - top)
+
+
+def test_each_control_changes_the_view_where_it_should(served, page):
+    # Side view: the front (vertebral bodies, discs) on the left, the back muscle on the right.
+    open_app(page, served.url)
+    healthy = settled(page)
+    choose(page, "herniation", "extrusion")
+    wait_changed(page, healthy)
+    herniated = settled(page)
+    across, down = _changed_where(herniated, healthy)
+    # Behind the disc, at its height or just below (an extruded piece and the root it presses on).
+    assert 0.2 < across < 0.7, across
+    assert 0.3 < down < 0.85, down
+    page.mouse.click(*slider_point(page, "#field-pfirrmann", 0.97))
+    wait_changed(page, herniated)
+    worn = settled(page)
+    across, down = _changed_where(worn, herniated)
+    # The disc between the bodies.
+    assert across < 0.6, across
+    assert 0.25 < down < 0.75, down
+    page.get_by_text("Structures").click()
+    page.locator("#show-muscle").uncheck()
+    wait_changed(page, worn)
+    across, _ = _changed_where(settled(page), worn)
+    assert across > 0.6, across  # the back muscle
