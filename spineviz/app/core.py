@@ -123,6 +123,8 @@ class SpineVizApp(TrameApp):
         self._tour = -1
         self._scene_hidden: set[str] = set()
         self._labels_actor = None
+        self.labelled: list[str] = []
+        """The parts named while "show all labels" is on."""
         self._plane_actor = None
         self._clients = 0
         self._held = 0
@@ -261,6 +263,8 @@ class SpineVizApp(TrameApp):
             self._push()
         elif key in ("visible", "opacity"):
             self._style_actors()
+            if key == "visible" and self.view.labels:
+                self._update_labels()  # a hidden group's names go with it
             self._push()
         elif key in ("clip", "clip_axis", "clip_offset", "compare"):
             if key == "clip_offset" and not self.view.clip:
@@ -366,12 +370,19 @@ class SpineVizApp(TrameApp):
             # trame-vtk re-renders only after an event of the render window itself;
             # taking a 2D actor away sends none, and the old image would be sent again.
             plotter.render_window.Modified()
+        self.labelled = []
         if not self.view.labels:
             return
-        names = [n for n, a in self.presenter.actors.items() if a.GetVisibility()]
+        actors = self.presenter.actors
+        centres = {n: np.array(a.mapper.dataset.center) for n, a in actors.items() if a.GetVisibility()}
+        # Of a left/right pair only the side nearer the camera is named: seen from
+        # the side, the two labels would lie on top of each other.
+        eye = np.array(plotter.camera.position)
+        names = [n for n in centres if not _behind_twin(n, centres, eye)]
+        self.labelled = names
         if not names:
             return
-        points = np.array([self.presenter.actors[n].mapper.dataset.center for n in names])
+        points = np.array([centres[n] for n in names])
         titles = [text.part_title(n, self.view.lang) for n in names]
         self._labels_actor = plotter.add_point_labels(
             points,
@@ -692,6 +703,15 @@ class SpineVizApp(TrameApp):
         data = buffer.getvalue()
         protocol = self.server.protocol
         return protocol.addAttachment(data) if protocol else data
+
+
+def _behind_twin(name: str, centres: Mapping[str, np.ndarray], eye: np.ndarray) -> bool:
+    """Whether ``name`` has a mirror part (left/right) that is nearer to ``eye``."""
+    swap = {"left": "right", "right": "left"}
+    twin = ".".join(swap.get(c, c) for c in name.split("."))
+    if twin == name or twin not in centres:
+        return False
+    return float(np.linalg.norm(centres[twin] - eye)) < float(np.linalg.norm(centres[name] - eye))
 
 
 __all__ = ["SpineVizApp"]

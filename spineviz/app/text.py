@@ -39,7 +39,7 @@ UI: dict[str, dict[str, str]] = {
     "labels": {"en": "Show names", "nb": "Vis navn"},
     "compare": {"en": "Compare with healthy", "nb": "Sammenlign med frisk"},
     "healthy": {"en": "Healthy", "nb": "Frisk"},
-    "current": {"en": "Your choice", "nb": "Ditt valg"},
+    "current": {"en": "With these findings", "nb": "Med disse funnene"},
     "share": {"en": "Copy link", "nb": "Kopier lenke"},
     "shared": {"en": "Link copied", "nb": "Lenken er kopiert"},
     "screenshot": {"en": "Save image", "nb": "Lagre bilde"},

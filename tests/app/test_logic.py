@@ -244,9 +244,16 @@ def test_show_names_adds_one_label_per_shown_part_and_removes_them(an_app):
     assert _labels(an_app) == 0
     _set(an_app, labels=True)
     assert _labels(an_app) == 1
+    # Seen from the patient's left, the left member of each mirrored pair is named, not both.
+    named = set(an_app.labelled)
+    assert {"L4.body", "L5.root.left"} <= named
+    assert "L5.root.right" not in named
+    assert all(not n.endswith(".right") or n.replace(".right", ".left") not in named for n in named)
     _set(an_app, visible={**an_app.state.visible, "muscle": False})
+    assert not any(n.startswith("multifidus") for n in an_app.labelled)
     _set(an_app, labels=False)
     assert _labels(an_app) == 0
+    assert an_app.labelled == []
 
 
 def test_transparent_screenshot_has_a_clear_background_and_a_solid_segment(an_app):
