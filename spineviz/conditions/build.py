@@ -147,7 +147,7 @@ def above(name: str, level: str) -> bool:
 
 def moved_mesh(mesh: pv.PolyData, move: Frame) -> pv.PolyData:
     """A rigidly moved copy (field data kept)."""
-    if any(np.ndim(mesh.point_data[k]) > 1 for k in mesh.point_data.keys()):
+    if any(np.ndim(mesh.point_data[k]) > 1 for k in mesh.point_data):
         # Vectors and normals turn with the mesh: VTK's transform knows which.
         return mesh.transform(move.matrix, inplace=False)
     out = mesh.copy()
