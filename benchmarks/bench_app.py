@@ -25,11 +25,15 @@ ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
 
 INIT_SCRIPT = """
-window.__frames = []; window.__draws = []; window.__images = []; window.__events = [];
+window.__frames = []; window.__draws = []; window.__images = []; window.__imageWidths = [];
+window.__events = [];
 document.addEventListener('load', (e) => {
   // Only the 3D views' images (remote rendering shows each frame as an <img>).
   const img = e.target;
-  if (img.tagName === 'IMG' && img.closest('[id^="view-"]')) window.__images.push(performance.now());
+  if (img.tagName === 'IMG' && img.closest('[id^="view-"]')) {
+    window.__images.push(performance.now());
+    window.__imageWidths.push(img.naturalWidth);
+  }
 }, true);
 const NativeWS = window.WebSocket;
 window.WebSocket = function (...args) {
@@ -200,9 +204,19 @@ def summary(values: list[float]) -> str:
 
 
 def first_pixels(page, mode: str) -> float:
-    """Unix time of the first new pixels in the page (waits up to two minutes)."""
-    page.wait_for_function(f"() => window.{PIXELS[mode]}.length > 0", timeout=120_000, polling=50)
-    return page.evaluate(f"() => (performance.timeOrigin + window.{PIXELS[mode]}[0]) / 1000")
+    """Unix time of the first frame in the page at its real size (waits up to two minutes).
+
+    Remote: the first image at least 200 px wide (a view's first images
+    come at the server's size or the layout's first guesses, a few dozen
+    pixels wide); local: the first WebGL draw.
+    """
+    if mode == "local":
+        test, stamp = "window.__draws.length > 0", "window.__draws[0]"
+    else:
+        test = "window.__imageWidths.some((w) => w >= 200)"
+        stamp = "window.__images[window.__imageWidths.findIndex((w) => w >= 200)]"
+    page.wait_for_function(f"() => {test}", timeout=120_000, polling=50)
+    return page.evaluate(f"() => (performance.timeOrigin + {stamp}) / 1000")
 
 
 def bench_mode(pw, mode: str, n: int) -> None:

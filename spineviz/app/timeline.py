@@ -1,7 +1,8 @@
 """Time stamps of the app's start-up and of every change it draws, for benchmarks.
 
 With ``SPINEVIZ_TIMELINE=1`` in the environment, :func:`mark` prints one line
-``[timeline] <unix time> <pid> <event>`` per event; the session manager
+``[timeline] <unix time> <pid> <event> (cpu <s>)`` per event, with the
+CPU time the process has used so far; the session manager
 passes its children's lines on, so ``benchmarks/bench_app.py --timeline``
 can lay the server's events next to the browser's.  Without the variable
 :func:`mark` does nothing, at the cost of one attribute test.
@@ -10,7 +11,6 @@ can lay the server's events next to the browser's.  Without the variable
 from __future__ import annotations
 
 import os
-import sys
 import time
 
 ENABLED = os.environ.get("SPINEVIZ_TIMELINE", "") not in ("", "0")
@@ -20,7 +20,8 @@ PREFIX = "[timeline]"
 def mark(event: str) -> None:
     """Print ``event`` with the wall-clock time when timelines are on."""
     if ENABLED:
-        print(f"{PREFIX} {time.time():.4f} {os.getpid()} {event}", file=sys.stdout, flush=True)
+        cpu = time.process_time()
+        print(f"{PREFIX} {time.time():.4f} {os.getpid()} {event} (cpu {cpu:.2f} s)", flush=True)
 
 
 def watch_image_delivery(link) -> None:

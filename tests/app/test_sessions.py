@@ -50,3 +50,24 @@ def test_bad_serve_flags_give_one_clear_line(flags, word, capsys):
     err = capsys.readouterr().err
     assert word in err
     assert "Traceback" not in err
+
+
+def test_spares_being_started_count_so_a_second_top_up_starts_none():
+    from spineviz.app.sessions import SessionManager
+
+    started = []
+
+    async def scenario():
+        manager = SessionManager(pool=1, max_sessions=3)
+
+        async def fake_spawn():
+            started.append(1)
+            await asyncio.sleep(0.05)
+
+        manager._spawn = fake_spawn
+        manager._top_up()
+        manager._top_up()  # the web app's start-up asks again while the first is starting
+        await asyncio.sleep(0.1)
+
+    asyncio.run(scenario())
+    assert len(started) == 1
