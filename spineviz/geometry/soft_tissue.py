@@ -158,8 +158,8 @@ def plc_mesh(
     flat = start.reshape(-1, 3)
     dirs = direction.reshape(-1, 3)
     lo, hi = np.zeros(len(flat)), np.full(len(flat), 20.0)
-    # 22 halvings of 20 mm: within 1e-5 mm, and the band is snapped to its field after.
-    for _ in range(22):
+    # 18 halvings of 20 mm: within 1e-4 mm, and the band is snapped to its field after.
+    for _ in range(18):
         mid = (lo + hi) / 2
         inside = anterior(flat + mid[:, None] * dirs) < 0
         hi = np.where(inside, mid, hi)
