@@ -27,12 +27,12 @@ from trame.app import TrameApp
 
 from spineviz.conditions.state import FIELDS, State, StateError
 from spineviz.geometry.names import group_of
-from spineviz.render.cameras import CameraPose
+from spineviz.render.cameras import CameraPose, focus_names, points_of
 from spineviz.render.scene import ScenePresenter
 from spineviz.render.scenes import load_scenes, matches
 from spineviz.render.scenes.shots import scene_pose
 
-from . import text
+from . import framing, text
 from .delivery import encode_in_place
 from .source import PartSource, clip_section
 from .timeline import mark, watch_image_delivery
@@ -117,10 +117,15 @@ class SpineVizApp(TrameApp):
         self.healthy.plotter.renderer.camera = self.presenter.plotter.renderer.camera
         for presenter in (self.presenter, self.healthy):
             presenter.plotter.render_window.SetSize(*FIRST_WINDOW)
+        # A phone, half a screen when comparing, the view beside the 2D panel: reframe.
+        # The healthy twin shares the camera, so it is sent again too.
+        framing.on_reshape(self.presenter.plotter.render_window, self._reshaped)
         self.scenes = load_scenes()
         self._tour = -1
         self._scene_hidden: set[str] = set()
         self._labels_actor = None
+        self.labelled: list[str] = []
+        """The parts named while "show all labels" is on."""
         self._plane_actor = None
         self._clients = 0
         self._held = 0
@@ -255,9 +260,12 @@ class SpineVizApp(TrameApp):
                 self._push()
         elif key == "camera":
             self.presenter.set_camera(self.view.camera)
+            self._refit()
             self._push()
         elif key in ("visible", "opacity"):
             self._style_actors()
+            if key == "visible" and self.view.labels:
+                self._update_labels()  # a hidden group's names go with it
             self._push()
         elif key in ("clip", "clip_axis", "clip_offset", "compare"):
             if key == "clip_offset" and not self.view.clip:
@@ -317,12 +325,26 @@ class SpineVizApp(TrameApp):
         self._update_labels()
         if reset_camera:
             self.presenter.set_camera(self.view.camera)
+            self._refit()
         if self.view.compare:
             self._draw_healthy()
         if self.view.panel:
             self._update_panel()
         self.state.draw_count = int(self.state.draw_count or 0) + 1
         self._push()
+
+    def _refit(self, aspect: float | None = None) -> None:
+        """Frame the segment for the view's present shape, keeping the direction it is seen from."""
+        width, height = self.presenter.plotter.window_size
+        aspect = aspect or width / height
+        if self._tour >= 0:
+            scene = self.scenes[self._tour]
+            self.presenter.set_camera(scene_pose(scene, self.source.parts(self.conditions), aspect=aspect))
+            return
+        shown = self.presenter.visible_parts() or self.presenter.parts
+        points = points_of(shown, focus_names(shown, self.view.camera))
+        framing.fit(self.presenter.plotter.camera, points, aspect=aspect)
+        self.presenter.plotter.renderer.ResetCameraClippingRange()
 
     def _draw_healthy(self) -> None:
         healthy = dataclasses.replace(State(), level=self.conditions.level)
@@ -346,12 +368,22 @@ class SpineVizApp(TrameApp):
         if self._labels_actor is not None:
             plotter.remove_actor(self._labels_actor, render=False)
             self._labels_actor = None
+            # trame-vtk re-renders only after an event of the render window itself;
+            # taking a 2D actor away sends none, and the old image would be sent again.
+            plotter.render_window.Modified()
+        self.labelled = []
         if not self.view.labels:
             return
-        names = [n for n, a in self.presenter.actors.items() if a.GetVisibility()]
+        actors = self.presenter.actors
+        centres = {n: np.array(a.mapper.dataset.center) for n, a in actors.items() if a.GetVisibility()}
+        # Of a left/right pair only the side nearer the camera is named: seen from
+        # the side, the two labels would lie on top of each other.
+        eye = np.array(plotter.camera.position)
+        names = [n for n in centres if not _behind_twin(n, centres, eye)]
+        self.labelled = names
         if not names:
             return
-        points = np.array([self.presenter.actors[n].mapper.dataset.center for n in names])
+        points = np.array([centres[n] for n in names])
         titles = [text.part_title(n, self.view.lang) for n in names]
         self._labels_actor = plotter.add_point_labels(
             points,
@@ -409,6 +441,14 @@ class SpineVizApp(TrameApp):
             reset_camera=False,
             render=False,
         )
+
+    def _reshaped(self, aspect: float) -> None:
+        self._refit(aspect)
+        # trame-vtk renders the resized view right after resizing it: only the
+        # healthy twin, which shares the camera, needs sending again.
+        if self.view.compare:
+            for view in self.views[1:]:
+                view.update()
 
     @contextlib.contextmanager
     def _one_frame(self):
@@ -525,13 +565,20 @@ class SpineVizApp(TrameApp):
         return self.state.share_query
 
     def pick(self, event: Any = None) -> str:
-        """Name the part under a click (remote view event ``{"position": {"x", "y"}}``)."""
+        """Name the part under a click.
+
+        The remote view's event is ``{"position": {"x", "y"}, "size": [w, h]}``
+        in the browser view's pixels, y from the bottom (VTK's convention).
+        """
         try:
             x, y = float(event["position"]["x"]), float(event["position"]["y"])
-        except (TypeError, KeyError, ValueError):
+            width, height = self.presenter.plotter.render_window.GetSize()
+            size = event.get("size") or (width, height)
+            x, y = x * width / float(size[0]), y * height / float(size[1])
+        except (TypeError, KeyError, ValueError, IndexError, AttributeError, ZeroDivisionError):
             log.error("refused a pick event from the browser: %r", event)
             return ""
-        name = self.part_at(x, y)
+        name = self.part_at(x, height - 1 - y)
         self._describe(name)
         return name
 
@@ -646,15 +693,28 @@ class SpineVizApp(TrameApp):
         width, height = plotter.window_size
         factor = min(float(scale), 4096 / max(width, 1))
         size = (max(16, round(width * factor)), max(16, round(height * factor)))
-        image = plotter.screenshot(
-            transparent_background=self.view.transparent, window_size=size, return_img=True
-        )
+        transparent = self.view.transparent
+        # The gradient is drawn as opaque pixels, so it must be off for a transparent image.
+        plotter.renderer.SetGradientBackground(not transparent)
+        try:
+            image = plotter.screenshot(transparent_background=transparent, window_size=size, return_img=True)
+        finally:
+            plotter.renderer.SetGradientBackground(True)
         plotter.window_size = [width, height]
         buffer = io.BytesIO()
         Image.fromarray(image).save(buffer, format="PNG", compress_level=3)
         data = buffer.getvalue()
         protocol = self.server.protocol
         return protocol.addAttachment(data) if protocol else data
+
+
+def _behind_twin(name: str, centres: Mapping[str, np.ndarray], eye: np.ndarray) -> bool:
+    """Whether ``name`` has a mirror part (left/right) that is nearer to ``eye``."""
+    swap = {"left": "right", "right": "left"}
+    twin = ".".join(swap.get(c, c) for c in name.split("."))
+    if twin == name or twin not in centres:
+        return False
+    return float(np.linalg.norm(centres[twin] - eye)) < float(np.linalg.norm(centres[name] - eye))
 
 
 __all__ = ["SpineVizApp"]
