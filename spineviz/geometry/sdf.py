@@ -338,7 +338,9 @@ class Blade:
         self.thickness = (ta - edge, tb - edge, edge)
         beta = (ra - rb) / length
         self.slope = (beta, float(np.sqrt(1.0 - beta * beta)))
-        extent = max(ra, rb, ta, tb)
+        # Box: the outline's discs project onto a world axis by their radius
+        # times the in-plane share of it, the thickness by its normal share.
+        extent = max(ra, rb) * np.sqrt(np.clip(1.0 - n * n, 0.0, None)) + max(ta, tb) * np.abs(n)
         self.lo = np.minimum(a, b) - extent
         self.hi = np.maximum(a, b) + extent
         return self
@@ -346,21 +348,23 @@ class Blade:
     def __call__(self, points: np.ndarray) -> np.ndarray:
         q = points - self.a
         s, t, w = (q @ axis for axis in self.frame)
-        t = np.abs(t)
+        np.abs(t, out=t)
         ra, rb = self.radii
         beta, alpha = self.slope
         h = self.length
-        # Exact distance to the tapered capsule outline (two circles and the
-        # tangent lines between them), by which end region the point is in.
+        # Exact distance to the tapered capsule outline: beyond the tangent
+        # points a point is nearest one of the end circles, else the
+        # tangent line.  One hypot serves both ends.
         k = alpha * s - beta * t
-        d2 = np.where(
-            k < 0.0,
-            np.hypot(s, t) - ra,
-            np.where(k > alpha * h, np.hypot(s - h, t) - rb, alpha * t + beta * s - ra),
-        )
+        far_end = k > alpha * h
+        cap = np.hypot(np.where(far_end, s - h, s), t) - np.where(far_end, rb, ra)
+        side = alpha * t + beta * s - ra
+        d2 = np.where((k < 0.0) | far_end, cap, side)
         ta, tb, edge = self.thickness
         # An untapered blade (the common case) skips the clip.
         half = ta if ta == tb else ta + (tb - ta) * np.clip(s / h, 0.0, 1.0)
-        dz = np.abs(w) - half
+        dz = np.abs(w, out=w) - half
         inside = np.minimum(np.maximum(d2, dz), 0.0)
-        return np.hypot(np.maximum(d2, 0.0), np.maximum(dz, 0.0)) + inside - edge
+        np.maximum(d2, 0.0, out=d2)
+        np.maximum(dz, 0.0, out=dz)
+        return np.hypot(d2, dz, out=d2) + inside - edge

@@ -400,7 +400,7 @@ def _plan(shape: VertebraShape) -> _ArchPlan:
         sup_base + sp_off * 0.5 + 2.5 * t_sup + np.array([0.0, 0.0, 6.0]),
         sup_tip + sp_off + 1.5 * t_sup + np.array([0.0, 0.0, -5.0]),
         n_sup,
-        (8.5, 6.5),
+        (9.0, 7.0),
         (4.0, 3.0),
         2.5,
         t_sup,
@@ -414,13 +414,13 @@ def _plan(shape: VertebraShape) -> _ArchPlan:
         inf_tip = np.array(
             [inf_c[0] - 1.0, inf_c[1] + 2.0, max(shape.articular_bottom + 1.0, inf_c[2] - 9.0)]
         )
-        inf_top = np.array([cw * 0.7, canal_back + 1.0, -hp * 0.2])
+        inf_top = np.array([cw * 0.8, canal_back + 1.0, -hp * 0.2])
         inferior_process = (
             inf_top + np.array([0.0, -2.0, -6.0]),
             inf_tip + 2.0 * n_inf + np.array([0, 0, 4.0]),
             n_inf,
-            (6.0, 5.2),
-            (5.2, 4.8),
+            (6.8, 6.0),
+            (5.5, 5.0),
             3.0,
             None,
         )
@@ -514,12 +514,12 @@ class _Piece:
         return np.max([pl.hi for pl in self.plates], axis=0)
 
     def __call__(self, q: np.ndarray) -> np.ndarray:
-        if len(self.plates) == 1:
-            d = self.plates[0](q)
-        else:
-            d = sdf.culled(q, self.plates[0], self.plates[0].lo, self.plates[0].hi, CULL)
-            for pl in self.plates[1:]:
-                d = sdf.smooth_union(d, sdf.culled(q, pl, pl.lo, pl.hi, CULL), self.inner)
+        # The first plate is the piece's bulk: the points asked about lie near
+        # it, so it is evaluated throughout; the others (a process's knobs, a
+        # spinous tubercle) only near their own boxes.
+        d = self.plates[0](q)
+        for pl in self.plates[1:]:
+            d = sdf.smooth_union(d, sdf.culled(q, pl, pl.lo, pl.hi, CULL), self.inner)
         return d if self.cut is None else sdf.smooth_intersect(d, self.cut(q), 1.0)
 
 
@@ -623,7 +623,7 @@ def _pieces(shape: VertebraShape) -> list[_Piece]:
     # Pars interarticularis: the lamina's thick lateral pillar running
     # down from behind the pedicle to the inferior articular process.
     top, bottom = pl.pars
-    pieces.append(_Piece((_plate(top, bottom, (1, -0.3, 0), (4.5, 4.0), (4.0, 4.0), 3.5),), BLEND))
+    pieces.append(_Piece((_plate(top, bottom, (1, -0.3, 0), (3.8, 3.4), (3.4, 3.4), 3.0),), BLEND))
     root, tip = pl.transverse
     if shape.sacral:
         # Stub of the sacral ala: a broad wing from the body's side, sloping down.
@@ -641,7 +641,7 @@ def _pieces(shape: VertebraShape) -> list[_Piece]:
         # The blade's round end reaches its tip radius beyond its end point.
         tp = _blade(root, tip - 3.3 * axis, normal, (6.0, 3.3), (3.2, 2.0), 1.8)
         acc = root + np.array([2.0, 3.0, -2.5])
-        accessory = _knob(acc, acc + np.array([0.6, 2.6, -1.6]), 2.2, 1.6)
+        accessory = _knob(acc, acc + np.array([0.4, 1.8, -1.4]), 1.8, 1.3)
         pieces.append(_Piece((tp, accessory), BLEND + 1.0, inner=2.0))
     a, b, n_sup, hw, ht, edge, _ = pl.superior_process
     # The superior process: an upright lobe parallel to its facet, rounded
@@ -649,7 +649,7 @@ def _pieces(shape: VertebraShape) -> list[_Piece]:
     # process is the knob on its posterior rim.
     sap = _blade(a, b, n_sup, hw, ht, edge)
     mam = a + 0.6 * (b - a) + 5.0 * pl.sup_along - 2.0 * n_sup
-    mamillary = _knob(mam, mam + np.array([0.0, 3.0, -1.5]), 2.4, 1.9)
+    mamillary = _knob(mam, mam + np.array([0.0, 1.5, -3.5]), 1.9, 1.5)
     pieces.append(_Piece((sap, mamillary), BLEND, cut=sup_cut, inner=2.0))
     if pl.inferior_process is not None:
         a, b, n, hw, ht, edge, _ = pl.inferior_process
@@ -672,7 +672,7 @@ def _pieces(shape: VertebraShape) -> list[_Piece]:
             tip - np.array([0, r_tip * 0.8, 0]),
             (1, 0, 0),
             (r_root, r_tip),
-            (3.6, 2.6),
+            (3.4, 2.4),
             2.4,
         )
         r_low, r_high = 4.0, 3.0
@@ -681,7 +681,7 @@ def _pieces(shape: VertebraShape) -> list[_Piece]:
             tip + np.array([0, 0.6, hs * 0.88 - r_high]),
             (1, 0, 0),
             (r_low, r_high),
-            (3.8, 2.6),
+            (4.2, 2.4),
             2.4,
         )
         pieces.append(_Piece((blade, border), BLEND, inner=3.5))
