@@ -33,7 +33,9 @@ CSS = """
 .sv-note { font-size: .8rem; opacity: .8; }
 .sv-sources { font-size: .75rem; opacity: .75; }
 .sv-tour { position: absolute; top: 8px; right: 8px; max-width: min(460px, 94%); z-index: 3;
-  max-height: calc(100% - 16px); overflow-y: auto; }
+  max-height: calc(100% - 16px); display: flex; flex-direction: column; }
+/* The words scroll; the back / next buttons stay in sight. */
+.sv-tour-text { flex: 0 1 auto; min-height: 0; overflow-y: auto; }
 
 .sv-hint { position: absolute; left: 12px; bottom: 12px; z-index: 2; font-size: .85rem;
   background: rgba(255,255,255,.8); padding: 4px 10px; border-radius: 6px; pointer-events: none; }
@@ -52,6 +54,9 @@ CSS = """
   /* Vuetify's compact density sets these heights itself: a finger needs 44 px. */
   .v-selection-control { min-height: 44px !important; }
   .v-slider .v-input__control { min-height: 44px !important; }
+  /* The tour card over the upper part only: the segment's middle stays in sight. */
+  .sv-tour { left: 8px; right: 8px; max-width: none; max-height: 42%; }
+  .sv-tour-text { font-size: .9rem; line-height: 1.35; }
   /* The bottom sheet sits on the screen's bottom edge (Vuetify offsets it by the app bar). */
   .v-navigation-drawer--bottom { top: auto !important; bottom: 0 !important; }
   .v-field { min-height: 48px; }
@@ -518,12 +523,13 @@ def build_ui(app: SpineVizApp):
             with v3.VCard(v_if="tour_index >= 0", classes="sv-tour", elevation=4, id="tour-card"):
                 v3.VCardTitle("{{ tour_title }}", classes="text-subtitle-1 text-wrap")
                 v3.VCardSubtitle("{{ tour_index + 1 }} / {{ tour_count }}")
-                v3.VCardText("{{ tour_caption }}")
-                v3.VCardText(
-                    "{{ t.sources }}: {{ tour_sources.join(' · ') }}",
-                    v_if="tour_sources && tour_sources.length",
-                    classes="sv-sources pt-0",
-                )
+                with v3.VCardText(classes="sv-tour-text"):
+                    html.Div("{{ tour_caption }}")
+                    html.Div(
+                        "{{ t.sources }}: {{ tour_sources.join(' · ') }}",
+                        v_if="tour_sources && tour_sources.length",
+                        classes="sv-sources mt-2",
+                    )
                 with v3.VCardActions():
                     v3.VBtn(
                         "{{ t.previous }}",
