@@ -123,10 +123,13 @@ def test_phone_layout(served, browser):
     # The bottom sheet opens from the toolbar; its controls are large enough for a finger.
     page.locator(".v-app-bar-nav-icon").click()
     expect(field(page, "modic")).to_be_in_viewport()
+
     # A bottom sheet: it starts below the middle of the screen and reaches its bottom edge.
-    sheet = page.locator(".v-navigation-drawer").bounding_box()
-    assert sheet["y"] > 0.3 * 844
-    assert abs(sheet["y"] + sheet["height"] - 844) < 2
+    def sheet_in_place():  # once it has slid in
+        sheet = page.locator(".v-navigation-drawer").bounding_box()
+        return sheet["y"] > 0.3 * 844 and abs(sheet["y"] + sheet["height"] - 844) < 2
+
+    wait_for(sheet_in_place, timeout=10, what="the bottom sheet on the screen's bottom edge")
     box = field(page, "modic").locator(".v-field").bounding_box()
     assert box["height"] >= 44
     for control in ("#field-stage", "#field-pfirrmann", "#field-ingrowth", "#labels", "#compare"):
