@@ -21,6 +21,8 @@ from spineviz.geometry.frames import Frame
 from spineviz.geometry.surface import signed_volume
 from spineviz.geometry.vertebra import VertebraShape, endplate_rim_z, outline_field
 
+from .deform import ray_surface
+
 
 @dataclass(frozen=True)
 class Grade:
@@ -119,14 +121,14 @@ def _outline_ring(shape: VertebraShape, n: int) -> tuple[np.ndarray, np.ndarray]
     """``n`` points on the body's outline (local xy) and its outward unit normals there."""
     phi = 2 * np.pi * np.arange(n) / n
     direction = np.c_[np.sin(phi), -np.cos(phi)]
-    # The outline is star-shaped about the centre: bisect along each ray.
-    lo, hi = np.zeros(n), np.full(n, 2.0 * max(shape.half_width, shape.half_depth))
-    for _ in range(24):
-        mid = (lo + hi) / 2
-        p = direction * mid[:, None]
-        inside = outline_field(shape, p[:, 0], p[:, 1]) < 0
-        lo, hi = np.where(inside, mid, lo), np.where(inside, hi, mid)
-    ring = direction * ((lo + hi) / 2)[:, None]
+    # The outline is star-shaped about the centre: one crossing per ray.
+
+    def values(r):
+        p = direction * r[:, None]
+        return outline_field(shape, p[:, 0], p[:, 1])
+
+    far = np.full(n, 2.0 * max(shape.half_width, shape.half_depth))
+    ring = direction * ray_surface(values, np.zeros(n), far, steps=6)[:, None]
     h = 0.05
     x, y = ring[:, 0], ring[:, 1]
     normal = np.c_[

@@ -22,7 +22,7 @@ import pyvista as pv
 from spineviz.geometry import sdf
 from spineviz.geometry.bones import ENDPLATE_THICKNESS, body_arch_boundary
 from spineviz.geometry.frames import Frame
-from spineviz.geometry.surface import contour
+from spineviz.geometry.surface import contour_volume, grid_points
 from spineviz.geometry.vertebra import VertebraShape, body_field, endplate_z, outline_field
 
 EXTENT_FRACTION = {"lt25": 0.2, "25-50": 0.4, "gt50": 0.62}
@@ -203,7 +203,13 @@ def zone_mesh(shape: VertebraShape, side: str, extent: str, spacing: float) -> p
     ez = float(endplate_z(shape, side, np.array(0.0), np.array(0.0)))
     z0, z1 = (ez - reach - 2, ez + 1) if side == "superior" else (ez - 1, ez + reach + 2)
     box = (-shape.half_width - 1, shape.half_width + 1, -shape.half_depth - 1, shape.half_depth + 1, z0, z1)
-    local = contour(field, box, spacing=spacing)
+    # The layer is a few grid cells thick, so a narrow band around its surface
+    # holds about every point of the box: one evaluation of the whole grid
+    # costs less than the band's bookkeeping (the same contour).
+    lo = np.asarray(box[0::2], float) - 2 * spacing
+    n = np.ceil((np.asarray(box[1::2], float) + 2 * spacing - lo) / spacing).astype(int) + 1
+    values = field(grid_points(tuple(n[::-1]), lo, spacing)).reshape(tuple(n[::-1]))
+    local = contour_volume(values, lo, spacing, field=field)
     d = depth_below_endplate(shape, side, local.points)
     local.point_data["modic_mix"] = np.clip(d / max(reach, 1e-6), 0.0, 1.0)
     return local

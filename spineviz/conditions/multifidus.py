@@ -81,9 +81,9 @@ def fatty_split(volume: MuscleVolume, field: sdf.Field, grade: int):
     threshold = float(np.quantile(g[inside], 1.0 - FAT_SHARE[grade]))
     fat_vol = _off_grid(np.maximum(volume.values, SLOPE * (threshold - g)), volume.spacing)
     muscle_vol = _off_grid(np.maximum(volume.values, SLOPE * (g - threshold)), volume.spacing)
-    fat = _contour(fat_vol, volume.origin, volume.spacing)
-    muscle = _contour(muscle_vol, volume.origin, volume.spacing)
-    share = _volume(fat) / max(_volume(fat) + _volume(muscle), 1e-9)
+    fat, fat_volume = _contour(fat_vol, volume.origin, volume.spacing)
+    muscle, muscle_volume = _contour(muscle_vol, volume.origin, volume.spacing)
+    share = fat_volume / max(fat_volume + muscle_volume, 1e-9)
     fat.field_data["fat_grade"] = np.array([grade])
     fat.field_data["fat_share"] = np.array([share])
     fat.field_data["fat_threshold"] = np.array([threshold])
@@ -143,8 +143,10 @@ grid's terraces and the off-grid nudge smoothed away (the muscle reads as
 smooth as the healthy one)."""
 
 
-def _contour(values: np.ndarray, origin, spacing: float) -> pv.PolyData:
-    """Closed outward surface of ``values < 0``, smoothed, with any fold put back as contoured.
+def _contour(values: np.ndarray, origin, spacing: float) -> tuple[pv.PolyData, float]:
+    """Closed outward surface of ``values < 0`` and its volume (mm³).
+
+    The surface is smoothed, with any fold put back as contoured.
 
     The volume is sampled off the grid points (:func:`_off_grid`), so the
     contour has no fold; strong smoothing can still fold a crease where the
@@ -160,10 +162,11 @@ def _contour(values: np.ndarray, origin, spacing: float) -> pv.PolyData:
         vol[tuple(sl)] = np.maximum(vol[tuple(sl)], spacing)
     grid = pv.ImageData(dimensions=vol.shape[::-1], spacing=(spacing,) * 3, origin=tuple(origin))
     grid.point_data["d"] = vol.ravel()
-    raw = grid.contour([0.0], scalars="d", method="flying_edges", compute_normals=False).triangulate()
+    # Flying edges gives triangles only: no triangulation pass.
+    raw = grid.contour([0.0], scalars="d", method="flying_edges", compute_normals=False)
     raw.point_data.clear()
     if raw.n_cells == 0:
-        return raw
+        return raw, 0.0
     n_iter, band = SMOOTHING
     smooth = raw.smooth_taubin(
         n_iter=n_iter,
@@ -190,8 +193,7 @@ def _contour(values: np.ndarray, origin, spacing: float) -> pv.PolyData:
         region[end[region[start]]] = True
         pts[region] = contoured[region]
     raw.points = pts
-    return raw if signed_volume(raw) > 0 else raw.flip_faces()
-
-
-def _volume(mesh: pv.PolyData) -> float:
-    return float(mesh.volume) if mesh.n_cells else 0.0
+    volume = signed_volume(raw)
+    if volume > 0:
+        return raw, volume
+    return pv.PolyData.from_regular_faces(pts, tri[:, ::-1]), -volume
