@@ -269,3 +269,17 @@ def test_transparent_screenshot_has_a_clear_background_and_a_solid_segment(an_ap
     assert 0.05 < (alpha == 255).mean() < 0.9
     _set(an_app, transparent=False)
     assert np.asarray(Image.open(BytesIO(an_app.screenshot_png(1))).convert("RGBA"))[..., 3].min() == 255
+
+
+def test_controls_that_apply_only_sometimes_are_hidden_by_the_same_rule():
+    from spineviz.app.ui import SHOWN_WHEN
+    from spineviz.conditions.state import FIELDS
+
+    conditional = {spec.name for spec in FIELDS if spec.applies}
+    assert set(SHOWN_WHEN) == conditional
+    for spec in FIELDS:
+        if spec.applies:
+            # The rule names the fields its words name (e.g. "modic is not 0" reads modic).
+            named = {other.name for other in FIELDS if other.name in spec.applies.split()}
+            assert named, spec.name
+            assert all(name in SHOWN_WHEN[spec.name] for name in named), spec.name
