@@ -5,9 +5,15 @@ vertebral body, +x toward the patient's left, +y posterior, +z superior — and
 placed on the lordotic curve by :mod:`.frames`.  All lengths in mm.
 
 The bone is one field: a waisted body with concave endplates, blended with
-a neural arch made of rounded, tapering plates (:func:`.sdf.plate`): short
-oval pedicles, broad laminae that meet behind the canal, a blade-shaped
-spinous process, thin transverse processes and articular processes.  The
+a neural arch drawn as an anatomy atlas draws a lumbar vertebra, from
+rounded plates (:class:`.sdf.Plate`) and round-ended lobes
+(:class:`.sdf.Blade`): short oval pedicles; laminae that slope back as they
+go down and meet at the spinous root; a pars interarticularis narrower than
+the processes it joins; superior articular processes rising as lobes with a
+mamillary process on their posterior rim; inferior articular processes
+hanging down and tapering to a rounded tip; transverse processes flattened
+from front to back, tapering to a rounded tip, with an accessory process at
+the root; a hatchet-shaped spinous process, fuller at its tubercle.  The
 arch is symmetric, so one side is modelled and the field is read at
 ``|x|``.  The articular processes are cut by the facet joint surface that
 the vertebra shares with its neighbour (:class:`FacetJoint`), so the
@@ -414,7 +420,9 @@ def _plan(shape: VertebraShape) -> _ArchPlan:
         inf_tip = np.array(
             [inf_c[0] - 1.0, inf_c[1] + 2.0, max(shape.articular_bottom + 1.0, inf_c[2] - 9.0)]
         )
-        inf_top = np.array([cw * 0.8, canal_back + 1.0, -hp * 0.2])
+        # Not more than 7 mm medial of its tip: over a wide joint below (L5-S1) the
+        # process still hangs down instead of lying along the lamina.
+        inf_top = np.array([max(cw * 0.8, inf_tip[0] - 7.0), canal_back + 1.0, -hp * 0.2])
         inferior_process = (
             inf_top + np.array([0.0, -2.0, -6.0]),
             inf_tip + 2.0 * n_inf + np.array([0, 0, 4.0]),
