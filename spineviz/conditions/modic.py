@@ -22,7 +22,7 @@ import pyvista as pv
 from spineviz.geometry import sdf
 from spineviz.geometry.bones import ENDPLATE_THICKNESS, body_arch_boundary
 from spineviz.geometry.frames import Frame
-from spineviz.geometry.surface import contour_volume, grid_points
+from spineviz.geometry.surface import contour_volume, grid_points, triangles
 from spineviz.geometry.vertebra import VertebraShape, body_field, endplate_z, outline_field
 
 EXTENT_FRACTION = {"lt25": 0.2, "25-50": 0.4, "gt50": 0.62}
@@ -58,17 +58,18 @@ def depth_below_endplate(shape: VertebraShape, side: str, p: np.ndarray) -> np.n
     return ez - p[:, 2] if side == "superior" else p[:, 2] - ez
 
 
-def zone_reach(shape: VertebraShape, extent: str, x, y) -> np.ndarray:
+def zone_reach(shape: VertebraShape, extent: str, x, y, *, height: float | None = None) -> np.ndarray:
     """How deep the zone reaches at ``(x, y)`` (mm below the endplate surface).
 
     Deepest in the middle of the endplate, shallower toward the rim, with a
     gentle deterministic waviness so that the border looks like marrow, not
-    like a machined slab.
+    like a machined slab.  ``height``: the body's height at the centre, if known.
     """
     a, b = shape.half_width, shape.half_depth
     r2 = np.clip((x / a) ** 2 + (y / b) ** 2, 0.0, 1.0)
     wave = 1.0 + 0.07 * np.sin(0.45 * x + 0.3 * y) * np.cos(0.25 * y - 0.2 * x)
-    centre = EXTENT_FRACTION[extent] * body_height(shape, 0.0, 0.0)
+    height = body_height(shape, 0.0, 0.0) if height is None else height
+    centre = EXTENT_FRACTION[extent] * height
     return centre * (0.62 + 0.38 * (1.0 - r2)) * wave / 1.07
 
 
@@ -77,10 +78,11 @@ def zone_field(shape: VertebraShape, side: str, extent: str) -> sdf.Field:
     body = body_field(shape)
     yb = body_arch_boundary(shape)
     start = ENDPLATE_THICKNESS + 0.2
+    height = body_height(shape, 0.0, 0.0)
 
     def field(p: np.ndarray) -> np.ndarray:
         d = depth_below_endplate(shape, side, p)
-        reach = zone_reach(shape, extent, p[:, 0], p[:, 1])
+        reach = zone_reach(shape, extent, p[:, 0], p[:, 1], height=height)
         layer = np.maximum(start - d, d - reach)
         marrow = np.maximum(body(p) + CORTEX, p[:, 1] - (yb - 3.0))
         return sdf.smooth_intersect(marrow, layer, 1.0)
@@ -221,6 +223,15 @@ smooth layer of marrow several millimetres thick needs no finer grid, and
 the coarser step keeps one condition change fast."""
 
 
+def _placed(mesh: pv.PolyData, frame: Frame) -> pv.PolyData:
+    """A triangle mesh moved by a frame, its (scalar) point data kept: numpy, not a VTK filter."""
+    points = frame.to_world(np.asarray(mesh.points, float)).astype(mesh.points.dtype)
+    out = pv.PolyData.from_regular_faces(points, triangles(mesh))
+    for key in mesh.point_data:
+        out.point_data[key] = mesh.point_data[key]
+    return out
+
+
 def _tag(mesh: pv.PolyData, **values) -> pv.PolyData:
     for key, value in values.items():
         mesh.field_data[key] = np.atleast_1d(value)
@@ -267,7 +278,7 @@ def modic_parts(
     types = [int(t) for t in modic.split("/")]
     local = zone_mesh(shape, side, extent, max(spacing, ZONE_SPACING))
     zone = _tag(
-        local.transform(frame.matrix, inplace=False),
+        _placed(local, frame),
         modic_type=modic,
         modic_code=MODIC_CODE[modic],
         inflammation=int(bool(inflammation)),
@@ -279,7 +290,7 @@ def modic_parts(
     cracks = fissure_mesh(shape, side, min(types))
     if cracks is not None:
         parts[f"{shape.level}.modic.fissures"] = _tag(
-            cracks.transform(frame.matrix, inplace=False), modic_type=modic, endplate=side
+            _placed(cracks, frame), modic_type=modic, endplate=side
         )
     return parts
 
