@@ -119,3 +119,29 @@ def slider_point(page, selector: str, fraction: float) -> tuple[float, float]:
     track.scroll_into_view_if_needed()
     box = track.bounding_box()
     return box["x"] + fraction * box["width"], box["y"] + box["height"] / 2
+
+
+def bone_pixels(image: np.ndarray) -> np.ndarray:
+    """Pixels of the ivory bone colour (not the blue discs, yellow nerves or red muscle)."""
+    r, g, b = image[..., 0], image[..., 1], image[..., 2]
+    return (r > 150) & (g > 140) & (b > 100) & (r - b > 12) & (r - b < 70) & (g - b > 5)
+
+
+def upper_body_point(image: np.ndarray) -> tuple[int, int]:
+    """Middle of the upper vertebral body in the side view: the first tall run of bone rows in the
+    front (left) quarter of the segment."""
+    left, top, right, bottom = drawn_box(image)
+    band = slice(left + (right - left) // 20, left + (right - left) // 4)
+    bone = bone_pixels(image)[:, band]
+    rows = bone.mean(axis=1) > 0.5
+    run_start = None
+    for y in range(top, bottom):
+        if rows[y] and run_start is None:
+            run_start = y
+        elif not rows[y] and run_start is not None:
+            if y - run_start > 0.1 * (bottom - top):
+                y_mid = (run_start + y) // 2
+                x_mid = band.start + int(np.median(np.nonzero(bone[y_mid])[0]))
+                return x_mid, y_mid
+            run_start = None
+    raise AssertionError("no vertebral body found in the side view")

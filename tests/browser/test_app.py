@@ -14,6 +14,7 @@ from browser_helpers import (
     field,
     open_app,
     settled,
+    upper_body_point,
     view_pixels,
     wait_changed,
     wait_for,
@@ -117,6 +118,12 @@ def test_phone_layout(served, browser):
     assert (right - left) / before.shape[1] > 0.7
     assert left > 0.02 * before.shape[1]
     assert right < 0.98 * before.shape[1]
+    # A tap names the part under the finger (the screenshot has 2 pixels per CSS pixel).
+    x, y = upper_body_point(before)
+    page.touchscreen.tap(view["x"] + x / 2, view["y"] + y / 2)
+    expect(page.locator("#picked-title")).to_have_text("L4 · Vertebral body", timeout=20_000)
+    page.locator("#picked-close").tap()
+    expect(page.locator("#picked")).to_have_count(0)
     for button in (".v-app-bar-nav-icon", "#tour", "#lang", "#panel", "#share", "#screenshot", "#presenter"):
         box = page.locator(button).bounding_box()
         assert min(box["width"], box["height"]) >= 44, button

@@ -16,6 +16,7 @@ from browser_helpers import (
     open_app,
     settled,
     slider_point,
+    upper_body_point,
     view_pixels,
     wait_changed,
     wait_for,
@@ -24,37 +25,11 @@ from PIL import Image
 from playwright.sync_api import expect
 
 
-def _bone(image: np.ndarray) -> np.ndarray:
-    """Pixels of the ivory bone colour (not the blue discs, yellow nerves or red muscle)."""
-    r, g, b = image[..., 0], image[..., 1], image[..., 2]
-    return (r > 150) & (g > 140) & (b > 100) & (r - b > 12) & (r - b < 70) & (g - b > 5)
-
-
-def _upper_body_point(image: np.ndarray) -> tuple[int, int]:
-    """Middle of the upper vertebral body in the side view: the first tall run of bone rows in the
-    front (left) quarter of the segment."""
-    left, top, right, bottom = drawn_box(image)
-    band = slice(left + (right - left) // 20, left + (right - left) // 4)
-    bone = _bone(image)[:, band]
-    rows = bone.mean(axis=1) > 0.5
-    run_start = None
-    for y in range(top, bottom):
-        if rows[y] and run_start is None:
-            run_start = y
-        elif not rows[y] and run_start is not None:
-            if y - run_start > 0.1 * (bottom - top):
-                y_mid = (run_start + y) // 2
-                x_mid = band.start + int(np.median(np.nonzero(bone[y_mid])[0]))
-                return x_mid, y_mid
-            run_start = None
-    raise AssertionError("no vertebral body found in the side view")
-
-
 def test_tapping_a_part_names_it_and_the_background_clears_it(served, page):
     image = open_app(page, served.url)
     box = page.locator("#view-main").bounding_box()
     expect(page.locator("#pick-hint")).to_contain_text("Tap a part")
-    x, y = _upper_body_point(image)
+    x, y = upper_body_point(image)
     page.mouse.click(box["x"] + x, box["y"] + y)
     expect(page.locator("#picked-title")).to_have_text("L4 · Vertebral body", timeout=20_000)
     expect(page.locator("#picked-text")).to_contain_text("carries your weight")
