@@ -122,6 +122,11 @@ OFF_GRID = 0.4
 """Share of the grid step by which a sampled value is kept from zero (:func:`_off_grid`)."""
 
 
+def _unit_normals(pts: np.ndarray, tri: np.ndarray) -> np.ndarray:
+    n = np.cross(pts[tri[:, 1]] - pts[tri[:, 0]], pts[tri[:, 2]] - pts[tri[:, 0]])
+    return n / np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-300)
+
+
 def _off_grid(values: np.ndarray, spacing: float) -> np.ndarray:
     """``values`` with those near zero pushed to ``±OFF_GRID * spacing``.
 
@@ -182,16 +187,21 @@ def _contour(values: np.ndarray, origin, spacing: float) -> tuple[pv.PolyData, f
     pts = np.asarray(smooth.points, float).copy()
     contoured = np.asarray(raw.points, float)
     region = np.zeros(len(pts), bool)
+    n = _unit_normals(pts, tri)
+    edges = np.arange(len(fa))
     for _ in range(6):
-        n = np.cross(pts[tri[:, 1]] - pts[tri[:, 0]], pts[tri[:, 2]] - pts[tri[:, 0]])
-        n /= np.maximum(np.linalg.norm(n, axis=1, keepdims=True), 1e-300)
-        folded = np.einsum("ij,ij->i", n[fa], n[fb]) < FOLD_DOT
-        if not folded.any():
+        folded = edges[np.einsum("ij,ij->i", n[fa[edges]], n[fb[edges]]) < FOLD_DOT]
+        if not folded.size:
             break
         region[tri[fa[folded]].ravel()] = True
         region[tri[fb[folded]].ravel()] = True
         region[end[region[start]]] = True
         pts[region] = contoured[region]
+        # Only the triangles with a moved corner change, and only their edges
+        # can fold anew: the rest keep their normals and their verdict.
+        moved = region[tri].any(axis=1)
+        n[moved] = _unit_normals(pts, tri[moved])
+        edges = np.flatnonzero(moved[fa] | moved[fb])
     raw.points = pts
     volume = signed_volume(raw)
     if volume > 0:
