@@ -157,16 +157,16 @@ class DiscSettling(Deformation):
         )
 
     def forward(self, p: np.ndarray) -> np.ndarray:
-        p = np.asarray(p, float)
+        p = np.array(p, float)
         qu, ql, t, t_soft, between = self.columns(p)
-        frame = disc_frame(self.place, self.level)
-        q = frame.to_local(p)
         # The nucleus map and the bulge act only between the endplates (the
-        # bulge fades to nothing at them): only those points are worked on.
+        # bulge fades to nothing at them): only those points are worked on,
+        # and only they go to the disc's frame and back.
         inside = np.flatnonzero(between & (t > 0.0) & (t < 1.0))
         if inside.size and (self.nucleus_factor != 1.0 or self.bulge):
-            q[inside] = self._between(q[inside], qu[inside], ql[inside], t[inside])
-        p = frame.to_world(q)
+            frame = disc_frame(self.place, self.level)
+            q = self._between(frame.to_local(p[inside]), qu[inside], ql[inside], t[inside])
+            p[inside] = frame.to_world(q)
         return p + t_soft[:, None] * (self.move.to_world(p) - p)
 
     def _between(self, q, qu, ql, t):
@@ -193,6 +193,10 @@ class DiscSettling(Deformation):
             # the wall, fading 6 mm into the annulus and 9 mm out into the
             # tissue behind it (ligament, nerves), so nothing is overrun.
             o = self._outline(qu, ql, t)
+            fall = np.where(o < 0, np.clip(1 + o / 6.0, 0, 1), np.clip(1 - (o - 1.5) / 8.0, 0, 1))
+            # Only points within the fade move: the direction is needed there alone.
+            near = np.flatnonzero(fall > 0)
+            qu, ql, t, o = qu[near], ql[near], t[near], o[near]
             # One-sided differences: the outline is smooth on the scale of the
             # step, and three evaluations cost less than five.
             h = 0.1
@@ -200,12 +204,11 @@ class DiscSettling(Deformation):
             gy = self._outline(qu, ql, t, dy=h) - o
             g = np.c_[gx, gy]
             g /= np.maximum(np.linalg.norm(g, axis=1, keepdims=True), 1e-9)
-            fall = np.where(o < 0, np.clip(1 + o / 6.0, 0, 1), np.clip(1 - (o - 1.5) / 8.0, 0, 1))
-            amount = 4 * t * (1 - t) * self.bulge * fall
+            amount = 4 * t * (1 - t) * self.bulge * fall[near]
             # The outline gradient is in the vertebra frames, whose xy planes lie
             # within a few degrees of the disc's: use it in the disc frame.
             q = q.copy()
-            q[:, :2] += g * amount[:, None]
+            q[near, :2] += g * amount[:, None]
         return q
 
 
