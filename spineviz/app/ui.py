@@ -54,6 +54,10 @@ CSS = """
   /* Vuetify's compact density sets these heights itself: a finger needs 44 px. */
   .v-selection-control { min-height: 44px !important; }
   .v-slider .v-input__control { min-height: 44px !important; }
+  /* Presenter bar on a phone: the Modic buttons wrap, no keyboard to list. */
+  .sv-presenter-bar .v-btn-group { height: auto !important; flex-wrap: wrap; justify-content: center; }
+  .sv-presenter-bar .v-btn { font-size: .95rem !important; }
+  #presenter-keys { display: none; }
   /* The tour card over the upper part only: the segment's middle stays in sight. */
   .sv-tour { left: 8px; right: 8px; max-width: none; max-height: 42%; }
   .sv-tour-text { font-size: .9rem; line-height: 1.35; }
