@@ -289,9 +289,7 @@ def modic_parts(
     # Fissures follow the earliest type present: mixed 1/2 still has type-1 clefts.
     cracks = fissure_mesh(shape, side, min(types))
     if cracks is not None:
-        parts[f"{shape.level}.modic.fissures"] = _tag(
-            _placed(cracks, frame), modic_type=modic, endplate=side
-        )
+        parts[f"{shape.level}.modic.fissures"] = _tag(_placed(cracks, frame), modic_type=modic, endplate=side)
     return parts
 
 
