@@ -191,7 +191,7 @@ def osteophyte_mesh(shape: VertebraShape, frame: Frame, *, side: str, length: fl
     c = ((i + 1) % n) * m + (j + 1) % m
     d = i * m + (j + 1) % m
     tri = np.r_[np.c_[a.ravel(), b.ravel(), c.ravel()], np.c_[a.ravel(), c.ravel(), d.ravel()]]
-    mesh = pv.PolyData(points, np.c_[np.full(len(tri), 3), tri].ravel())
-    if signed_volume(mesh) < 0:
-        mesh = mesh.flip_faces()
-    return mesh.transform(frame.matrix, inplace=False)
+    if signed_volume(pv.PolyData.from_regular_faces(points, tri)) < 0:
+        tri = tri[:, ::-1]
+    # Placed by numpy: a rigid motion keeps the winding, and no VTK filter pass is needed.
+    return pv.PolyData.from_regular_faces(frame.to_world(points), tri)
