@@ -141,7 +141,11 @@ class DiscSettling(Deformation):
         whether the point lies between the two endplates at all."""
         upper, lower = self.level.split("-")
         su, sl = self.place.shapes[upper], self.place.shapes[lower]
-        qu, ql = self.place.frames[upper].to_local(p), self.place.frames[lower].to_local(p)
+        fu, fl = self.place.frames[upper], self.place.frames[lower]
+        # Both frames in one product: (p - o) R = p R - o R, with the two R side by side.
+        shift = np.r_[fu.origin @ fu.rotation, fl.origin @ fl.rotation]
+        both = p @ np.hstack([fu.rotation, fl.rotation]) - shift
+        qu, ql = both[:, :3], both[:, 3:]
         top = endplate_z(su, "inferior", qu[:, 0], qu[:, 1]) - qu[:, 2]
         bot = ql[:, 2] - endplate_z(sl, "superior", ql[:, 0], ql[:, 1])
         tc = cartilage_thickness()
