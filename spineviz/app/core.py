@@ -130,6 +130,7 @@ class SpineVizApp(TrameApp):
         self._clients = 0
         self._held = 0
         self._push_pending = False
+        self._ahead_generation = 0
         self.views: list = []
 
         self._init_state()
@@ -217,6 +218,7 @@ class SpineVizApp(TrameApp):
         self.state.update(condition_tokens(new))
         self.state.notice = ""
         self._draw()
+        self._prefetch_neighbours(changes)
         return True
 
     def reset_conditions(self) -> None:
@@ -647,25 +649,50 @@ class SpineVizApp(TrameApp):
         return index
 
     def _prefetch_tour(self, index: int) -> None:
-        """Build the next tour scene's parts while the visitor reads this one.
+        """Build the next tour scene's parts while the visitor reads this one."""
+        if 0 <= index < len(self.scenes):
+            self._work_ahead([self.scenes[index].state])
 
-        A first visit to a scene costs up to a few hundred ms of building; done
-        ahead (after this step's image is out) the next step only draws.
-        """
-        if not 0 <= index < len(self.scenes):
+    def _prefetch_neighbours(self, changes: Mapping[str, Any]) -> None:
+        """After one field changed, build the states one step either side (a slider's next step)."""
+        if len(changes) != 1:
             return
+        ((key, token),) = changes.items()
+        spec = next((f for f in FIELDS if f.name == key), None)
+        if spec is None or token not in spec.tokens:
+            return
+        at = spec.tokens.index(token)
+        states = []
+        for near in (at + 1, at - 1):
+            if 0 <= near < len(spec.tokens):
+                with contextlib.suppress(StateError):  # a step some other setting rules out
+                    states.append(self.conditions.replace(**{key: spec.tokens[near]}))
+        self._work_ahead(states)
+
+    def _work_ahead(self, states: list[State]) -> None:
+        """Build and prepare ``states`` one by one while the visitor looks, not when they click.
+
+        A first visit to a state costs up to a few hundred ms of building and
+        normals; done ahead (after this change's image is out, one state per
+        idle moment) the click only draws.  The next condition change or tour
+        step replaces what is left of it.
+        """
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:  # no server running (app logic tests)
             return
+        self._ahead_generation += 1
+        generation, pending = self._ahead_generation, list(states)
 
         def work() -> None:
-            if self._tour + 1 != index:  # the visitor has moved on
-                return
+            if generation != self._ahead_generation or not pending:
+                return  # something changed since: its own work ahead replaces this
+            state = pending.pop(0)
             try:
-                self.presenter.prepare(self.source.parts(self.scenes[index].state))
-            except Exception:  # a scene that cannot be built is reported when it is shown
-                log.exception("preparing tour scene %d failed", index)
+                self.presenter.prepare(self.source.parts(state))
+            except Exception:  # a state that cannot be built is reported if it is ever shown
+                log.exception("building %s ahead failed", state.to_query())
+            loop.call_later(PREFETCH_DELAY_S, work)
 
         loop.call_later(PREFETCH_DELAY_S, work)
 
