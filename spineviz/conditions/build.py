@@ -150,9 +150,19 @@ def moved_mesh(mesh: pv.PolyData, move: Frame) -> pv.PolyData:
     if any(np.ndim(mesh.point_data[k]) > 1 for k in mesh.point_data):
         # Vectors and normals turn with the mesh: VTK's transform knows which.
         return mesh.transform(move.matrix, inplace=False)
-    out = mesh.copy()
     # Computed in double and stored as the mesh stores its points, as VTK does.
-    out.points = move.to_world(np.asarray(mesh.points, float)).astype(mesh.points.dtype)
+    return with_points(mesh, move.to_world(np.asarray(mesh.points, float)).astype(mesh.points.dtype))
+
+
+def with_points(mesh: pv.PolyData, points: np.ndarray) -> pv.PolyData:
+    """A copy of ``mesh`` with new points that shares its (never mutated) cells and arrays.
+
+    A deep copy would copy every triangle only to replace the points; the
+    copy's data containers are its own, so data set on it stays on it.
+    """
+    out = mesh.copy(deep=False)
+    # A new points object: assigning ``out.points`` would write into the shared one.
+    out.SetPoints(pv.vtk_points(points, deep=False))
     return out
 
 
@@ -168,9 +178,7 @@ def deformed(d: Deformation, meshes: Mapping[str, pv.PolyData]) -> dict[str, pv.
     ends = np.cumsum([m.n_points for m in meshes.values()])
     out = {}
     for (name, mesh), stop in zip(meshes.items(), ends, strict=True):
-        copy = mesh.copy()
-        copy.points = moved[stop - mesh.n_points : stop]
-        out[name] = copy
+        out[name] = with_points(mesh, moved[stop - mesh.n_points : stop])
     return out
 
 
