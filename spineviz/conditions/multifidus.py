@@ -21,7 +21,7 @@ import numpy as np
 import pyvista as pv
 
 from spineviz.geometry import sdf
-from spineviz.geometry.surface import FOLD_DOT, edge_faces, grid_points, sample, signed_volume, triangles
+from spineviz.geometry.surface import FOLD_DOT, edge_faces, sample, signed_volume, triangles
 
 FAT_SHARE = {0: 0.0, 1: 0.12, 2: 0.33, 3: 0.58}
 """Share of the muscle volume replaced by fat for each grade (model within the
@@ -57,7 +57,11 @@ def streaks(p: np.ndarray) -> np.ndarray:
     wander slowly along the spine; larger values also toward the deep, medial
     part next to the laminae, where fat collects first.
     """
-    x, y, z = np.abs(p[:, 0]), p[:, 1], p[:, 2]
+    return _pattern(np.abs(p[:, 0]), p[:, 1], p[:, 2])
+
+
+def _pattern(x, y, z):
+    """:func:`streaks` at ``|x|``, ``y``, ``z`` (arrays that broadcast: a grid's axes)."""
     a = np.radians(35.0)
     u = x * np.cos(a) + y * np.sin(a)
     v = -x * np.sin(a) + y * np.cos(a)
@@ -75,8 +79,10 @@ def fatty_split(volume: MuscleVolume, field: sdf.Field, grade: int):
     the meshes) and ``fat_threshold`` (the pattern's level that bounds the
     fat, for :func:`split_fields`), the muscle's ``fat_fraction`` (the share).
     """
-    pts = grid_points(volume.values.shape, volume.origin, volume.spacing)
-    g = streaks(pts).reshape(volume.values.shape)
+    # The pattern on the grid from its three axes, broadcast: no grid of points.
+    shape, h = volume.values.shape[::-1], volume.spacing
+    x, y, z = (o + np.arange(n) * h for o, n in zip(volume.origin, shape, strict=True))
+    g = _pattern(np.abs(x)[None, None, :], y[None, :, None], z[:, None, None])
     inside = volume.values < 0
     threshold = float(np.quantile(g[inside], 1.0 - FAT_SHARE[grade]))
     fat_vol = _off_grid(np.maximum(volume.values, SLOPE * (threshold - g)), volume.spacing)
