@@ -205,6 +205,10 @@ SOFT = ("root", "sinuvertebral", "plc", "ligamentum_flavum", "dural_sac", "cauda
 """Name components of soft parts: they deform with a settling disc instead of moving rigidly."""
 
 
+MUSCLES = ("multifidus.left", "multifidus.right")
+"""The muscles that :func:`c_fat` splits (and settles)."""
+
+
 def soft(name: str) -> bool:
     """Whether a part is soft tissue that a settling disc drags and pushes."""
     return bool(set(name.split(".")) & set(SOFT))
@@ -308,7 +312,7 @@ def c_settle(levels: Levels, detail: str, level: str, pfirrmann: int, stenosis: 
     """The disc at its grade and the segment around it.
 
     Everything above the disc moves down with the lost height; the disc and
-    the soft tissue (nerves, ligaments, muscle) are the healthy meshes
+    the soft tissue (nerves, ligaments; the muscle in :func:`c_fat`) are the healthy meshes
     deformed (:class:`~.deform.DiscSettling`): height, bulge, a drier,
     smaller nucleus; radial tears filled with nucleus tissue; rim spurs.
     """
@@ -324,6 +328,9 @@ def c_settle(levels: Levels, detail: str, level: str, pfirrmann: int, stenosis: 
     own = (f"{level}.annulus", f"{level}.nucleus")
     for n, m in base.parts.items():
         f = base.fields.get(n)
+        if n in MUSCLES:
+            # Settled by the fat component, which replaces the muscle whenever it holds fat.
+            continue
         if soft(n) or n in own:
             parts[n], fields[n] = m, d.field(f)
         elif grade.height != 1.0 and (above(n, level) or n == f"{level}.cartilage.superior"):
@@ -596,10 +603,21 @@ def c_theory(
 
 @functools.lru_cache(maxsize=32)
 def c_fat(levels: Levels, detail: str, level: str, pfirrmann: int, stenosis: str, grade: int) -> Piece:
-    """Multifidus with part of its cross-section replaced by fat (Goutallier-like 0–3)."""
-    if grade == 0:
-        return Piece()
+    """Multifidus with part of its cross-section replaced by fat (Goutallier-like 0–3), settled.
+
+    The settling of the muscle is done here, not in :func:`c_settle`: a
+    muscle with fat is split first, so settling the whole one too would be
+    wasted.
+    """
     d = settling(level, pfirrmann, stenosis)
+    if grade == 0:
+        if d is None:
+            return Piece()
+        base = healthy(levels, detail)
+        names = [n for n in MUSCLES if n in base.parts]
+        return Piece(
+            deformed(d, {n: base.parts[n] for n in names}), {n: d.field(base.fields[n]) for n in names}
+        )
     parts: Parts = {}
     fields: Fields = {}
     for s in ("left", "right"):
@@ -668,7 +686,7 @@ COMPONENTS: dict[str, tuple[Component, tuple[str, ...]]] = {
 }
 """Component name → (builder, the state fields it reads, in argument order).
 Later components override parts of earlier ones (the neural component
-reshapes the settled sac, the fat component splits the settled muscle)."""
+reshapes the settled sac); the fat component alone settles the muscle."""
 
 
 def depends() -> dict[str, tuple[str, ...]]:
