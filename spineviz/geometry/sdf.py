@@ -357,7 +357,7 @@ class Blade:
         # tangent line.  One hypot serves both ends.
         k = alpha * s - beta * t
         far_end = k > alpha * h
-        cap = np.hypot(np.where(far_end, s - h, s), t) - np.where(far_end, rb, ra)
+        cap = np.hypot(s - h * far_end, t) - (ra + (rb - ra) * far_end)
         side = alpha * t + beta * s - ra
         d2 = np.where((k < 0.0) | far_end, cap, side)
         ta, tb, edge = self.thickness
