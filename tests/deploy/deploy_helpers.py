@@ -89,7 +89,11 @@ def post_session(url: str, *, timeout: float = 90) -> tuple[int, dict]:
         with urllib.request.urlopen(request, timeout=timeout, context=unchecked) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read() or b"{}")
+        text = error.read()
+        try:
+            return error.code, json.loads(text or b"{}")
+        except json.JSONDecodeError:
+            return error.code, {"body": text.decode(errors="replace")[:500]}
 
 
 def wait_drawn(page, *, timeout: float = 90) -> np.ndarray:
