@@ -54,6 +54,10 @@ from .viewstate import (
 log = logging.getLogger("spineviz.app")
 
 VIEW_SIZE = (960, 720)
+PORTRAIT_ASPECT = 0.75
+"""Views narrower than this (width / height) are taken for an upright phone."""
+TOUR_CARD_SHARE = 0.42
+"""Share of an upright phone's view the tour card may cover, from the top (ui.py's .sv-tour)."""
 FIRST_WINDOW = (64, 48)
 """The render windows' size until the browser sends its view's: trame-vtk
 renders once at the server's size as a view connects, an image nobody sees,
@@ -340,9 +344,9 @@ class SpineVizApp(TrameApp):
         width, height = self.presenter.plotter.window_size
         aspect = aspect or width / height
         if self._tour >= 0:
-            scene = self.scenes[self._tour]
-            self.presenter.set_camera(scene_pose(scene, self.source.parts(self.conditions), aspect=aspect))
+            self._tour_camera(self.scenes[self._tour], aspect)
             return
+        self.presenter.plotter.camera.SetWindowCenter(0.0, 0.0)
         shown = self.presenter.visible_parts() or self.presenter.parts
         points = points_of(shown, focus_names(shown, self.view.camera))
         framing.fit(self.presenter.plotter.camera, points, aspect=aspect)
@@ -640,13 +644,28 @@ class SpineVizApp(TrameApp):
         }
         self._style_actors()
         width, height = self.presenter.plotter.window_size
-        self.presenter.set_camera(
-            scene_pose(scene, self.source.parts(self.conditions), aspect=width / height)
-        )
+        self._tour_camera(scene, width / height)
         self._caption_tour()
         self._push()
         self._prefetch_tour(index + 1)
         return index
+
+    def _tour_camera(self, scene, aspect: float) -> None:
+        """The scene's camera, framed below the tour card where the card covers the view's top.
+
+        On an upright phone the card spans the width and up to ``TOUR_CARD_SHARE``
+        of the height (ui.py); the segment is framed in the part of the view left
+        free and moved down into it (the camera's window centre), so the caption
+        never hides the vertebra it talks about.
+        """
+        free = 1.0 - TOUR_CARD_SHARE if aspect < PORTRAIT_ASPECT else 1.0
+        self.presenter.set_camera(scene_pose(scene, self.source.parts(self.conditions), aspect=aspect / free))
+        camera = self.presenter.plotter.camera
+        # Zoom(free) widens the view angle so the framed height is the free share of
+        # the view; the window centre then puts that share's middle at the image's.
+        camera.Zoom(free)
+        camera.SetWindowCenter(0.0, 1.0 - free)
+        self.presenter.plotter.renderer.ResetCameraClippingRange()
 
     def _prefetch_tour(self, index: int) -> None:
         """Build the next tour scene's parts while the visitor reads this one."""
@@ -702,6 +721,8 @@ class SpineVizApp(TrameApp):
         self.state.tour_index = -1
         self._scene_hidden = set()
         self._style_actors()
+        if self.presenter.plotter.camera.GetWindowCenter()[1]:
+            self._refit()  # the card has gone: the segment back to the middle
         self._push()
 
     def _caption_tour(self) -> None:

@@ -283,3 +283,41 @@ def test_controls_that_apply_only_sometimes_are_hidden_by_the_same_rule():
             named = {other.name for other in FIELDS if other.name in spec.applies.split()}
             assert named, spec.name
             assert all(name in SHOWN_WHEN[spec.name] for name in named), spec.name
+
+
+def _drawn_rows(image) -> tuple[float, float]:
+    """Top and bottom of the drawn segment as shares of the image height (0 = top)."""
+    image = np.asarray(image[..., :3], int)
+    drawn = np.abs(image - image[:, :2].mean(axis=1, keepdims=True)).sum(axis=2) > 40
+    rows = np.nonzero(drawn.mean(axis=1) > 0.01)[0]
+    return rows.min() / image.shape[0], (rows.max() + 1) / image.shape[0]
+
+
+def test_on_an_upright_phone_the_tour_frames_the_segment_below_its_card(an_app):
+    from spineviz.app.core import TOUR_CARD_SHARE
+
+    plotter = an_app.presenter.plotter
+    plotter.render_window.SetSize(390, 760)
+    an_app.tour_step(1)
+    plotter.render()
+    top, bottom = _drawn_rows(plotter.screenshot(return_img=True))
+    # All of the segment lies in the part the card leaves free, and fills most of it.
+    assert top >= TOUR_CARD_SHARE - 0.01
+    assert bottom - top > 0.6 * (1 - TOUR_CARD_SHARE)
+    assert 0.6 < _drawn_columns(plotter.screenshot(return_img=True)) < 0.97
+    # Leaving the tour puts the segment back in the middle of the whole view.
+    an_app.tour_close()
+    plotter.render()
+    top, bottom = _drawn_rows(plotter.screenshot(return_img=True))
+    assert top < TOUR_CARD_SHARE - 0.1
+    assert abs((top + bottom) / 2 - 0.5) < 0.1
+
+
+def test_on_a_landscape_view_the_tour_keeps_the_whole_view(an_app):
+    plotter = an_app.presenter.plotter
+    plotter.render_window.SetSize(960, 720)
+    an_app.tour_step(1)
+    plotter.render()
+    top, bottom = _drawn_rows(plotter.screenshot(return_img=True))
+    assert plotter.camera.GetWindowCenter() == (0.0, 0.0)
+    assert abs((top + bottom) / 2 - 0.5) < 0.15
