@@ -592,13 +592,32 @@ def _lamina_shift(pl: _ArchPlan, z):
     return (pl.ped_center[2] - z) * LAMINA_SLOPE
 
 
+PEDICLE_WAIST = 0.85
+"""Half height of the pedicle at its back end, as a share of its planned half height."""
+
+PEDICLE_FLARE = 1.0
+"""How much taller (mm, each way) than planned the pedicle is where it flares into the body."""
+
+
 def _pieces(shape: VertebraShape) -> list[_Piece]:
     """The pieces of one (+x) side of the arch including the midline ones, in blending order."""
     pl = _plan(shape)
     hp = shape.posterior_height / 2
     sup_cut, inf_cut = _joint_cuts(shape)
-    a, b, hh, ht, r = pl.pedicle
-    pieces = [_Piece((_plate(a, b, (0, 0, 1), hh, ht, r),), 0.0)]
+    a, b, hh, ht, _ = pl.pedicle
+    # The pedicle: a strut of oval section, seen from the side a lobe that
+    # is tallest where it flares into the body and narrows backward to its
+    # waist (deepening the vertebral notches above and below it); behind,
+    # the articular pillar and the transverse root blend over it.  Its front
+    # end lies just inside the body, its round top below the endplate's rim.
+    a = pl.ped_center + 0.6 * (a - pl.ped_center)
+    across = np.cross(b - a, (0.0, 0.0, 1.0))
+    waist = PEDICLE_WAIST * hh[0]
+    # A little narrower than planned: the oval's fuller flanks would
+    # otherwise narrow the canal.
+    tw = ht[1] * 0.95
+    strut = _blade(a, b, across, (hh[0] + PEDICLE_FLARE, waist), tw, min(waist, tw) * 0.9)
+    pieces = [_Piece((strut,), 0.0)]
     lat, med, ztop, zbot, thick = pl.lamina
     # The lamina is a plate sloping back as it goes down (its lower edge
     # overhangs the interlaminar space below), pivoting about the height
