@@ -599,6 +599,11 @@ PEDICLE_FLARE = 1.0
 """How much taller (mm, each way) than planned the pedicle is where it flares into the body."""
 
 
+SPINOUS_THICKNESS = (5.0, 3.0)
+"""Half thickness (mm) of the spinous process at its root and at its tubercle:
+seen from above a blade tapering evenly back, its tubercle barely thicker."""
+
+
 def _pieces(shape: VertebraShape) -> list[_Piece]:
     """The pieces of one (+x) side of the arch including the midline ones, in blending order."""
     pl = _plan(shape)
@@ -699,7 +704,7 @@ def _pieces(shape: VertebraShape) -> list[_Piece]:
             tip - np.array([0, r_tip * 0.8, 0]),
             (1, 0, 0),
             (r_root, r_tip),
-            (3.4, 2.4),
+            SPINOUS_THICKNESS,
             2.4,
         )
         r_low, r_high = 4.0, 3.0
@@ -708,7 +713,7 @@ def _pieces(shape: VertebraShape) -> list[_Piece]:
             tip + np.array([0, 0.6, hs * 0.88 - r_high]),
             (1, 0, 0),
             (r_low, r_high),
-            (4.2, 2.4),
+            (SPINOUS_THICKNESS[1] - 0.5, 2.4),
             2.4,
         )
         pieces.append(_Piece((blade, border), BLEND, inner=3.5))
