@@ -580,7 +580,7 @@ def _canal_side(lat: np.ndarray, med: np.ndarray) -> np.ndarray:
     return -inward if inward[1] > 0 else inward
 
 
-LAMINA_RISE = 4.0
+LAMINA_RISE = 9.0
 """How much higher (mm) the lamina's lower edge lies at the midline than at its lateral end."""
 
 LAMINA_SLOPE = 0.35
