@@ -31,11 +31,13 @@ import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from aiohttp import web
+from typing import TYPE_CHECKING
 
 from .session import DRAWN_LINE, READY_LINE
 from .timeline import mark
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 log = logging.getLogger("spineviz.sessions")
 
@@ -90,6 +92,8 @@ class StaticFiles:
         return None
 
     async def handle(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
         path = request.match_info["path"] or "index.html"
         if path not in self._cache:
             found = self._find(path)
@@ -294,6 +298,8 @@ class SessionManager:
 
     # ---- web ----------------------------------------------------------------
     async def handle_launch(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
         """The trame client's ``POST paraview/``: answer with a session's websocket URL."""
         mark("manager: launch request")
         session = await self.claim()
@@ -307,10 +313,14 @@ class SessionManager:
         return web.json_response({"sessionURL": f"ws://USE_HOSTNAME:{session.port}/ws", "id": session.id})
 
     async def handle_status(self, _request: web.Request) -> web.Response:
+        from aiohttp import web
+
         busy = sum(1 for s in self.sessions.values() if s.claimed)
         return web.json_response({"busy": busy, "spare": len(self.sessions) - busy})
 
     def web_app(self) -> web.Application:
+        from aiohttp import web
+
         www, serve = static_routes()
         app = web.Application()
         app.router.add_post("/paraview/", self.handle_launch)
@@ -331,13 +341,19 @@ class SessionManager:
         app.on_cleanup.append(on_cleanup)
         return app
 
-    async def _start(self) -> web.Application:
-        # The first session starts before anything else loads here: its
-        # imports and model are most of a first visitor's wait.
+    async def _first_sessions(self) -> None:
         self._top_up()
-        await asyncio.sleep(0)
-        return self.web_app()
+        if self._spawning:
+            await asyncio.wait(set(self._spawning))
 
     def run(self) -> None:
         """Serve until interrupted."""
-        web.run_app(self._start(), host=self.host, port=self.port, print=None, access_log=None)
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        # The first session starts before the web stack is even imported (aiohttp
+        # alone is ~0.15 s here): its imports and model are most of a first
+        # visitor's wait.
+        loop.run_until_complete(self._first_sessions())
+        from aiohttp import web
+
+        web.run_app(self.web_app(), host=self.host, port=self.port, print=None, access_log=None, loop=loop)
