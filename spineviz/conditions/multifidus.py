@@ -21,7 +21,15 @@ import numpy as np
 import pyvista as pv
 
 from spineviz.geometry import sdf
-from spineviz.geometry.surface import FOLD_DOT, edge_faces, sample, signed_volume, triangles
+from spineviz.geometry.surface import (
+    FOLD_DOT,
+    edge_faces,
+    raw_surface,
+    sample,
+    signed_volume,
+    taubin,
+    triangles,
+)
 
 FAT_SHARE = {0: 0.0, 1: 0.12, 2: 0.33, 3: 0.58}
 """Share of the muscle volume replaced by fat for each grade (model within the
@@ -165,28 +173,11 @@ def _contour(values: np.ndarray, origin, spacing: float) -> tuple[pv.PolyData, f
     folded edge, grown until none is left) take back their contoured
     positions, which costs a fraction of a general fold repair.
     """
-    vol = np.array(values, dtype=np.float32)
-    # The outermost layer outside, so that the surface closes inside the grid.
-    for axis in range(3):
-        sl = [slice(None)] * 3
-        sl[axis] = [0, -1]
-        vol[tuple(sl)] = np.maximum(vol[tuple(sl)], spacing)
-    grid = pv.ImageData(dimensions=vol.shape[::-1], spacing=(spacing,) * 3, origin=tuple(origin))
-    grid.point_data["d"] = vol.ravel()
-    # Flying edges gives triangles only: no triangulation pass.
-    raw = grid.contour([0.0], scalars="d", method="flying_edges", compute_normals=False)
-    raw.point_data.clear()
+    raw = raw_surface(values, origin, spacing)
     if raw.n_cells == 0:
         return raw, 0.0
     n_iter, band = SMOOTHING
-    smooth = raw.smooth_taubin(
-        n_iter=n_iter,
-        pass_band=band,
-        boundary_smoothing=False,
-        feature_smoothing=False,
-        non_manifold_smoothing=False,
-        normalize_coordinates=True,
-    )
+    smooth = taubin(raw, n_iter=n_iter, pass_band=band)
     tri = triangles(raw)
     fa, fb = edge_faces(tri)
     start, end = tri.ravel(), tri[:, [1, 2, 0]].ravel()

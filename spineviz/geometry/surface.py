@@ -77,30 +77,11 @@ def contour_volume(
     (:func:`repair_folds`); with ``field``, the field ``vol`` samples, the
     vertices that opening moves are put back on its zero level.
     """
-    spacing = np.broadcast_to(np.asarray(spacing, float), (3,))
-    vol = np.array(vol, dtype=np.float32, copy=True)
-    pad = float(spacing.min())
-    for axis in range(3):
-        sl = [slice(None)] * 3
-        sl[axis] = [0, -1]
-        vol[tuple(sl)] = np.maximum(vol[tuple(sl)], pad)
-    # A grid value of exactly zero would put the vertices of several edges on
-    # one grid point (coincident points, degenerate triangles).  Nudged just
-    # outside (the side flying edges counts zero on anyway), every vertex is
-    # distinct, so the merged triangle mesh needs no cleaning pass.
-    vol[vol == 0.0] = 1e-3 * pad
-    surf = _flying_edges(vol, origin, spacing)
+    surf = raw_surface(vol, origin, spacing)
     if surf.n_cells == 0:
         return surf
     if smooth_iterations:
-        surf = surf.smooth_taubin(
-            n_iter=smooth_iterations,
-            pass_band=0.1,
-            boundary_smoothing=False,
-            feature_smoothing=False,
-            non_manifold_smoothing=False,
-            normalize_coordinates=True,
-        )
+        surf = taubin(surf, n_iter=smooth_iterations, pass_band=0.1)
     pts = np.asarray(surf.points, float).copy()
     tri = triangles(surf)
     if repair_folds(pts, tri, project=None if field is None else _onto(field)).size:
@@ -127,6 +108,39 @@ def gradient(field: Field, points: np.ndarray, *, step: float = 0.05, value: boo
     d = field(stacked)
     grad = ((d[: 3 * n] - d[3 * n : 6 * n]) / (2 * step)).reshape(3, n).T
     return (d[6 * n :], grad) if value else grad
+
+
+def raw_surface(vol: np.ndarray, origin, spacing) -> pv.PolyData:
+    """Unsmoothed closed triangles of ``vol < 0`` for a sampled ``[k, j, i]`` volume.
+
+    The outermost layer is forced outside so the surface closes inside the
+    grid; ``vol`` itself is not modified.
+    """
+    spacing = np.broadcast_to(np.asarray(spacing, float), (3,))
+    vol = np.array(vol, dtype=np.float32, copy=True)
+    pad = float(spacing.min())
+    for axis in range(3):
+        sl = [slice(None)] * 3
+        sl[axis] = [0, -1]
+        vol[tuple(sl)] = np.maximum(vol[tuple(sl)], pad)
+    # A grid value of exactly zero would put the vertices of several edges on
+    # one grid point (coincident points, degenerate triangles).  Nudged just
+    # outside (the side flying edges counts zero on anyway), every vertex is
+    # distinct, so the merged triangle mesh needs no cleaning pass.
+    vol[vol == 0.0] = 1e-3 * pad
+    return _flying_edges(vol, origin, spacing)
+
+
+def taubin(surf: pv.PolyData, *, n_iter: int, pass_band: float) -> pv.PolyData:
+    """Windowed-sinc smoothing of a closed contour: every vertex moves, none is pinned as a feature."""
+    return surf.smooth_taubin(
+        n_iter=n_iter,
+        pass_band=pass_band,
+        boundary_smoothing=False,
+        feature_smoothing=False,
+        non_manifold_smoothing=False,
+        normalize_coordinates=True,
+    )
 
 
 def _flying_edges(vol: np.ndarray, origin, spacing) -> pv.PolyData:
