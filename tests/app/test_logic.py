@@ -214,12 +214,17 @@ def test_tour_steps_set_state_camera_and_caption(an_app):
     assert all(a.GetVisibility() for a in an_app.presenter.actors.values())
 
 
-def _drawn_columns(image) -> float:
-    """Share of image columns in which the segment is drawn (background: one colour per row)."""
+def _drawn(image) -> np.ndarray:
+    """Where the segment is drawn (the background has one colour per row)."""
     image = np.asarray(image[..., :3], int)
-    drawn = np.abs(image - image[:, :2].mean(axis=1, keepdims=True)).sum(axis=2) > 40
+    return np.abs(image - image[:, :2].mean(axis=1, keepdims=True)).sum(axis=2) > 40
+
+
+def _drawn_columns(image) -> float:
+    """Share of image columns in which the segment is drawn."""
+    drawn = _drawn(image)
     cols = np.nonzero(drawn.mean(axis=0) > 0.01)[0]
-    return (cols.max() - cols.min() + 1) / image.shape[1] if len(cols) else 0.0
+    return (cols.max() - cols.min() + 1) / drawn.shape[1] if len(cols) else 0.0
 
 
 @pytest.mark.parametrize("size", [(390, 760), (480, 720)])
@@ -287,10 +292,9 @@ def test_controls_that_apply_only_sometimes_are_hidden_by_the_same_rule():
 
 def _drawn_rows(image) -> tuple[float, float]:
     """Top and bottom of the drawn segment as shares of the image height (0 = top)."""
-    image = np.asarray(image[..., :3], int)
-    drawn = np.abs(image - image[:, :2].mean(axis=1, keepdims=True)).sum(axis=2) > 40
+    drawn = _drawn(image)
     rows = np.nonzero(drawn.mean(axis=1) > 0.01)[0]
-    return rows.min() / image.shape[0], (rows.max() + 1) / image.shape[0]
+    return rows.min() / drawn.shape[0], (rows.max() + 1) / drawn.shape[0]
 
 
 def test_on_an_upright_phone_the_tour_frames_the_segment_below_its_card(an_app):
